@@ -12,4 +12,4 @@ const client = Deno.createHttpClient({
 
 /** `fetch` with the test CA trusted. */
 export const tlsFetch: typeof fetch = (input, init) =>
-  fetch(input, { ...init, client } as RequestInit);
+  fetch(input, { ...init, client });
