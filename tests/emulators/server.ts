@@ -55,9 +55,8 @@ export function serveTls(
     onListen: () => {},
   }, async (req) => {
     const url = new URL(req.url);
-    const body = req.method === "GET" || req.method === "HEAD"
-      ? ""
-      : await req.clone().text();
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    const body = hasBody ? await req.text() : "";
     const rec: RecordedRequest = {
       method: req.method,
       path: url.pathname,
@@ -66,7 +65,14 @@ export function serveTls(
       body,
     };
     requests.push(rec);
-    return await handler(req, rec);
+    // A fresh Request with the body still readable; cloning the original
+    // would touch its signal and make Deno warn about legacy abort behaviour.
+    const copy = new Request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: hasBody ? body : undefined,
+    });
+    return await handler(copy, rec);
   });
   const port = server.addr.port;
   return {

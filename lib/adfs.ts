@@ -1,0 +1,174 @@
+/**
+ * ADFS forms sign-in: the ADFS 3.0+/2016/2019 `loginForm` and the ADFS 2.0
+ * WebForms page, then second-factor pages, until the SAML form appears.
+ * Forms are posted relative to the page actually served.
+ *
+ * @module
+ */
+import { completeAdfsMfa, isAdfsMfaPage } from "./adfs_mfa.ts";
+import { LoginError } from "./errors.ts";
+import {
+  describeForms,
+  findSamlResponse,
+  formAction,
+  formFields,
+  type HtmlForm,
+  type HtmlPage,
+  parseHtml,
+} from "./html_form.ts";
+import { type HttpResponse, requireHttps } from "./http_session.ts";
+import type { LoginContext, Provider } from "./provider.ts";
+
+const ADFS2_USER = "ctl00$ContentPlaceHolder1$UsernameTextBox";
+const ADFS2_PASSWORD = "ctl00$ContentPlaceHolder1$PasswordTextBox";
+const MAX_STEPS = 12;
+
+/** The selectors ADFS puts its own error text in. */
+export const ADFS_ERROR_SELECTORS = [
+  "#errorText",
+  "#ctl00_ContentPlaceHolder1_ErrorTextLabel",
+  "#error",
+  ".error",
+];
+
+/** The IdP's own error text on a page, or "". */
+export function adfsErrorText(page: HtmlPage): string {
+  for (const selector of ADFS_ERROR_SELECTORS) {
+    const text = page.text(selector);
+    if (text) return text;
+  }
+  return "";
+}
+
+/** The sign-in form of a page and the names of its user and password fields. */
+export interface AdfsLoginForm {
+  form: HtmlForm;
+  userField: string;
+  passwordField: string;
+}
+
+/** Finds the sign-in form: loginForm, the ADFS 2.0 form, or any form with a password input. */
+export function findLoginForm(page: HtmlPage): AdfsLoginForm | undefined {
+  const has = (f: HtmlForm, name: string) =>
+    f.inputs.some((i) => i.name === name);
+  const modern = page.forms.find((f) =>
+    f.id === "loginForm" && has(f, "UserName") && has(f, "Password")
+  );
+  if (modern) {
+    return { form: modern, userField: "UserName", passwordField: "Password" };
+  }
+  const legacy = page.forms.find((f) => has(f, ADFS2_USER));
+  if (legacy) {
+    return {
+      form: legacy,
+      userField: ADFS2_USER,
+      passwordField: ADFS2_PASSWORD,
+    };
+  }
+  for (const form of page.forms) {
+    const password = form.inputs.find((i) => i.type === "password");
+    const user = form.inputs.find((i) =>
+      i.type !== "hidden" && i.type !== "password" &&
+      /user|email|login/i.test(i.name)
+    );
+    if (password && user) {
+      return { form, userField: user.name, passwordField: password.name };
+    }
+  }
+  return undefined;
+}
+
+/** Builds the body of the sign-in post: the form's own inputs only. */
+export function loginFields(
+  login: AdfsLoginForm,
+  username: string,
+  password: string,
+): URLSearchParams {
+  const fields = formFields(login.form);
+  fields.set(login.userField, username);
+  fields.set(login.passwordField, password);
+  if (login.form.id === "loginForm" && !fields.has("AuthMethod")) {
+    fields.set("AuthMethod", "FormsAuthentication");
+  }
+  return fields;
+}
+
+async function walk(
+  ctx: LoginContext,
+  first: HttpResponse,
+  interactive: boolean,
+): Promise<string | undefined> {
+  let res = first;
+  let postedPassword = false;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const page = await parseHtml(res.text);
+    const saml = findSamlResponse(page);
+    if (saml) return saml;
+    if (res.status < 200 || res.status > 299) {
+      const text = adfsErrorText(page) || page.title;
+      throw new LoginError(
+        `ADFS login failed: ${res.url.host} answered HTTP ${res.status}${
+          text ? `: ${text}` : ""
+        }`,
+      );
+    }
+    const login = findLoginForm(page);
+    if (login) {
+      if (!interactive) return undefined;
+      if (postedPassword) {
+        const text = adfsErrorText(page);
+        throw new LoginError(
+          `ADFS login failed: ${
+            text || "the sign-in page came back without an error text"
+          }`,
+        );
+      }
+      const action = formAction(login.form, res.url);
+      requireHttps(action, "post the ADFS sign-in form");
+      const password = await ctx.password();
+      ctx.logger.debug(
+        `Posting the ADFS sign-in form ${
+          login.form.id || login.form.name || ""
+        } (${login.userField})`,
+      );
+      res = await ctx.http.request(action, {
+        method: "POST",
+        form: loginFields(login, ctx.username, password),
+      });
+      postedPassword = true;
+      continue;
+    }
+    if (isAdfsMfaPage(page)) {
+      if (!interactive) return undefined;
+      res = await completeAdfsMfa(ctx, page, res);
+      continue;
+    }
+    const text = adfsErrorText(page);
+    if (text) throw new LoginError(`ADFS login failed: ${text}`);
+    if (!interactive) return undefined;
+    throw new LoginError(
+      `Cannot find the ADFS sign-in form at ${res.url.host}: expected form#loginForm with UserName and Password, or the ADFS 2.0 form with ${ADFS2_USER}; found ${
+        describeForms(page)
+      }`,
+    );
+  }
+  throw new LoginError(
+    `ADFS login failed: no SAML form after ${MAX_STEPS} pages`,
+  );
+}
+
+/** The ADFS provider (`-p adfs`). */
+export const adfs: Provider = {
+  async login(ctx) {
+    const res = await ctx.http.request(ctx.endpoint);
+    const saml = await walk(ctx, res, true);
+    if (!saml) throw new LoginError("ADFS login failed: no SAML response");
+    return saml;
+  },
+  async resume(ctx) {
+    const res = await ctx.http.request(ctx.endpoint);
+    const saml = await walk(ctx, res, false).catch(() => undefined);
+    if (!saml) ctx.logger.debug("The saved ADFS session was not accepted");
+    return saml;
+  },
+};

@@ -1,0 +1,205 @@
+/**
+ * The command line, compatible with the original awsprocesscreds-saml and
+ * extended. Pure: argv in, options out.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { UsageError } from "./errors.ts";
+import { MFA_KINDS, type MfaKind } from "./provider.ts";
+
+/** The IdPs this tool speaks to. */
+export type ProviderName = "okta" | "adfs";
+
+/** Everything the command line says. */
+export interface Options {
+  endpoint: URL;
+  username: string;
+  provider: ProviderName;
+  roleArn?: string;
+  cache: boolean;
+  verbose: boolean;
+  duration?: number;
+  region?: string;
+  timeoutMs: number;
+  listRoles: boolean;
+  mfa?: MfaKind;
+  mfaTimeoutMs: number;
+  lockTimeoutMs: number;
+  clearCache: boolean;
+  sessionReuse: boolean;
+}
+
+/** What to do. */
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "run"; options: Options };
+
+/** The usage text. */
+export const USAGE =
+  `Usage: awsprocesscreds-saml -e ENDPOINT -u USERNAME -p okta|adfs [-a ROLE_ARN] [options]
+
+Prints temporary AWS credentials for credential_process after a SAML login.
+
+Required:
+  -e, --endpoint URL        IdP URL (https): the Okta AWS app embed link, or the
+                            ADFS IdpInitiatedSignOn.aspx?loginToRp=... URL
+  -u, --username NAME       IdP username
+  -p, --provider NAME       okta or adfs
+
+Options:
+  -a, --role-arn ARN        role to assume; without it a single granted role is
+                            used, or you choose on the terminal
+      --duration SECONDS    session length (900-43200); default: the assertion's
+                            SessionDuration, else the role's default
+      --region REGION       STS region (default: AWS_REGION, else the partition's)
+      --timeout SECONDS     timeout of each network request (default 30)
+      --mfa FACTOR          push, totp, sms, call, email or yubikey
+      --mfa-timeout SECONDS how long to wait for a push approval (default 60)
+      --lock-timeout SECONDS
+                            how long to wait for a concurrent login of the same
+                            profile (default 120)
+      --list-roles          log in and print the granted roles, one per line as
+                            "ROLE_ARN PRINCIPAL_ARN"; no STS call
+      --no-cache            neither read nor write the credential cache
+      --no-session-reuse    always log in with the password, never with the
+                            saved IdP session
+      --clear-cache         remove this profile's cache entry and exit
+  -v, --verbose             log each step to stderr (secrets redacted)
+  -h, --help                show this help
+      --version             show the version
+
+Environment:
+  AWSPROCESSCREDS_PASSWORD  the password, for unattended use
+  AWSPROCESSCREDS_MFA_CODE  one MFA code, for unattended use
+  AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, AWS_REGION, HTTPS_PROXY, NO_PROXY,
+  DENO_CERT                 as usual
+
+Prompts go to the terminal (/dev/tty), never to stdout or stderr.`;
+
+function seconds(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
+    throw new UsageError(
+      `Invalid value for --${name}: ${value} (expected seconds from ${min} to ${max})`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Parses argv.
+ *
+ * @throws {UsageError} for an unknown option, a missing required one or a bad value.
+ */
+export function parseCommandLine(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        endpoint: { type: "string", short: "e" },
+        username: { type: "string", short: "u" },
+        provider: { type: "string", short: "p" },
+        "role-arn": { type: "string", short: "a" },
+        "no-cache": { type: "boolean" },
+        verbose: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
+        duration: { type: "string" },
+        region: { type: "string" },
+        timeout: { type: "string" },
+        "list-roles": { type: "boolean" },
+        mfa: { type: "string" },
+        "mfa-timeout": { type: "string" },
+        "lock-timeout": { type: "string" },
+        "clear-cache": { type: "boolean" },
+        "no-session-reuse": { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: "help" };
+  if (v.version) return { kind: "version" };
+  const missing = ["endpoint", "username", "provider"].filter((k) =>
+    !v[k as "endpoint"]
+  );
+  if (missing.length) {
+    throw new UsageError(
+      `Missing required option${missing.length > 1 ? "s" : ""}: ${
+        missing.map((m) => `--${m}`).join(", ")
+      }`,
+    );
+  }
+  let endpoint: URL;
+  try {
+    endpoint = new URL(v.endpoint!);
+  } catch {
+    throw new UsageError(
+      `Invalid value for --endpoint: ${v.endpoint} is not a URL`,
+    );
+  }
+  if (endpoint.protocol !== "https:") {
+    throw new UsageError(
+      `Invalid value for --endpoint: ${endpoint.protocol}// is refused; the IdP must use https`,
+    );
+  }
+  if (v.provider !== "okta" && v.provider !== "adfs") {
+    throw new UsageError(
+      `Invalid value for --provider: ${v.provider} (expected okta or adfs)`,
+    );
+  }
+  const roleArn = v["role-arn"];
+  if (
+    roleArn !== undefined && !/^arn:[a-z-]+:iam::\d{12}:role\/.+/.test(roleArn)
+  ) {
+    throw new UsageError(
+      `Invalid value for --role-arn: ${roleArn} (expected arn:aws:iam::ACCOUNT:role/NAME)`,
+    );
+  }
+  const region = v.region;
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new UsageError(`Invalid value for --region: ${region}`);
+  }
+  const mfa = v.mfa;
+  if (mfa !== undefined && !MFA_KINDS.includes(mfa as MfaKind)) {
+    throw new UsageError(
+      `Invalid value for --mfa: ${mfa} (expected ${MFA_KINDS.join(", ")})`,
+    );
+  }
+  const duration = seconds("duration", v.duration, 900, 43200);
+  if (duration !== undefined && !Number.isInteger(duration)) {
+    throw new UsageError(`Invalid value for --duration: ${v.duration}`);
+  }
+  const options: Options = {
+    endpoint,
+    username: v.username!,
+    provider: v.provider,
+    cache: !v["no-cache"],
+    verbose: v.verbose ?? false,
+    timeoutMs: (seconds("timeout", v.timeout, 0.1, 3600) ?? 30) * 1000,
+    listRoles: v["list-roles"] ?? false,
+    mfaTimeoutMs: (seconds("mfa-timeout", v["mfa-timeout"], 1, 3600) ?? 60) *
+      1000,
+    lockTimeoutMs:
+      (seconds("lock-timeout", v["lock-timeout"], 0, 86400) ?? 120) * 1000,
+    clearCache: v["clear-cache"] ?? false,
+    sessionReuse: !v["no-session-reuse"],
+  };
+  if (roleArn !== undefined) options.roleArn = roleArn;
+  if (region !== undefined) options.region = region;
+  if (duration !== undefined) options.duration = duration;
+  if (mfa !== undefined) options.mfa = mfa as MfaKind;
+  return { kind: "run", options };
+}

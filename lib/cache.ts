@@ -1,0 +1,275 @@
+/**
+ * The credential cache: one JSON file per profile in
+ * ~/.aws/cli/process-creds-cache (the original tool's place), directory 0700,
+ * files 0600, written atomically. An entry is trusted only if it is a regular
+ * file owned by this user with mode 0600 and well-formed; anything else is a
+ * miss with a warning, and the next login replaces it.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Clock } from "./clock.ts";
+import type { Cookie } from "./cookie_jar.ts";
+import { CacheError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import type { AwsCredentials } from "./sts.ts";
+
+/** Credentials are reused only while more than this remains (botocore asks again inside 15 minutes). */
+export const EXPIRY_WINDOW_MS = 15 * 60_000;
+
+/** What identifies one cached profile. */
+export interface CacheKeyInput {
+  provider: string;
+  endpoint: string;
+  username: string;
+  roleArn?: string;
+  duration?: number;
+  region?: string;
+}
+
+/** A saved IdP session: its cookies, so a new assertion needs no password. */
+export interface IdpSession {
+  cookies: Cookie[];
+  /** Epoch ms after which the session is not tried any more. */
+  expires: number;
+}
+
+/** What one cache file holds. */
+export interface CacheEntry {
+  credentials?: AwsCredentials;
+  roleArn?: string;
+  idpSession?: IdpSession;
+}
+
+/** Returns the cache key: a SHA-256 hex digest of the identifying fields. */
+export async function cacheKey(input: CacheKeyInput): Promise<string> {
+  const canonical = JSON.stringify([
+    input.provider,
+    input.endpoint,
+    input.username,
+    input.roleArn ?? null,
+    input.duration ?? null,
+    input.region ?? null,
+  ]);
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(canonical),
+  );
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+/** Whether credentials are still good for more than the expiry window. */
+export function isFresh(credentials: AwsCredentials, now: Date): boolean {
+  return credentials.expiration.getTime() - now.getTime() > EXPIRY_WINDOW_MS;
+}
+
+function parseEntry(text: string): CacheEntry | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (r.Version !== 1) return undefined;
+  const entry: CacheEntry = {};
+  if (r.Credentials !== undefined) {
+    const c = r.Credentials as Record<string, unknown>;
+    const expiration = new Date(String(c?.Expiration));
+    if (
+      typeof c?.AccessKeyId !== "string" ||
+      typeof c.SecretAccessKey !== "string" ||
+      typeof c.SessionToken !== "string" || Number.isNaN(expiration.getTime())
+    ) return undefined;
+    entry.credentials = {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration,
+    };
+  }
+  if (typeof r.RoleArn === "string") entry.roleArn = r.RoleArn;
+  if (r.IdpSession !== undefined) {
+    const s = r.IdpSession as Record<string, unknown>;
+    if (!Array.isArray(s?.Cookies) || typeof s.Expires !== "number") {
+      return undefined;
+    }
+    entry.idpSession = { cookies: s.Cookies as Cookie[], expires: s.Expires };
+  }
+  return entry;
+}
+
+function serializeEntry(entry: CacheEntry): string {
+  const out: Record<string, unknown> = { Version: 1 };
+  if (entry.credentials) {
+    out.Credentials = {
+      AccessKeyId: entry.credentials.accessKeyId,
+      SecretAccessKey: entry.credentials.secretAccessKey,
+      SessionToken: entry.credentials.sessionToken,
+      Expiration: entry.credentials.expiration.toISOString(),
+    };
+  }
+  if (entry.roleArn) out.RoleArn = entry.roleArn;
+  if (entry.idpSession) {
+    out.IdpSession = {
+      Cookies: entry.idpSession.cookies,
+      Expires: entry.idpSession.expires,
+    };
+  }
+  return JSON.stringify(out);
+}
+
+/** The file-backed cache in one directory. */
+export class FileCache {
+  /** The cache directory. */
+  readonly dir: string;
+  #logger: Logger;
+  #isWindows = Deno.build.os === "windows";
+
+  /** Uses `dir` (created 0700 on first write). */
+  constructor(dir: string, logger: Logger) {
+    this.dir = dir;
+    this.#logger = logger;
+  }
+
+  /** Path of the entry for `key`. */
+  path(key: string): string {
+    return join(this.dir, `${key}.json`);
+  }
+
+  /**
+   * Reads an entry. Missing is undefined; untrustworthy or corrupt is
+   * undefined with a warning on stderr.
+   */
+  async read(key: string): Promise<CacheEntry | undefined> {
+    const path = this.path(key);
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      this.#logger.warn(`Ignoring the cache entry ${path}: cannot read it`);
+      return undefined;
+    }
+    const problem = this.#distrust(info);
+    if (problem) {
+      this.#logger.warn(
+        `Ignoring the cache entry ${path}: ${problem}; a fresh login will replace it`,
+      );
+      return undefined;
+    }
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch {
+      this.#logger.warn(`Ignoring the cache entry ${path}: cannot read it`);
+      return undefined;
+    }
+    const entry = parseEntry(text);
+    if (!entry) {
+      this.#logger.warn(
+        `Ignoring the cache entry ${path}: it is malformed; a fresh login will replace it`,
+      );
+    }
+    return entry;
+  }
+
+  #distrust(info: Deno.FileInfo): string | undefined {
+    if (info.isSymlink) return "it is a symbolic link";
+    if (!info.isFile) return "it is not a regular file";
+    if (this.#isWindows) return undefined;
+    if (info.uid !== null && info.uid !== Deno.uid()) {
+      return "it is owned by another user";
+    }
+    if (info.mode !== null && (info.mode & 0o777) !== 0o600) {
+      return `its mode is ${(info.mode & 0o777).toString(8)}, not 600`;
+    }
+    return undefined;
+  }
+
+  /** Creates the directory with mode 0700 (and tightens an existing one of ours). */
+  async ensureDir(): Promise<void> {
+    try {
+      await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      if (!this.#isWindows) {
+        const info = await Deno.stat(this.dir);
+        if (
+          info.mode !== null && (info.mode & 0o077) !== 0 &&
+          info.uid === Deno.uid()
+        ) await Deno.chmod(this.dir, 0o700);
+      }
+    } catch (error) {
+      throw new CacheError(
+        `Cannot create the cache directory ${this.dir}: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+
+  /**
+   * Writes an entry atomically: a 0600 temporary file in the same directory,
+   * then a rename over the old entry. Leftover temporary files of this key
+   * (from a process killed mid-write) are removed first.
+   */
+  async write(key: string, entry: CacheEntry): Promise<void> {
+    await this.ensureDir();
+    await this.#removeTemporaries(key);
+    const tmp = join(
+      this.dir,
+      `${key}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`,
+    );
+    try {
+      await Deno.writeTextFile(tmp, serializeEntry(entry), {
+        mode: 0o600,
+        createNew: true,
+      });
+      await Deno.rename(tmp, this.path(key));
+    } catch (error) {
+      await Deno.remove(tmp).catch(() => {});
+      throw new CacheError(
+        `Cannot write the cache entry ${this.path(key)}: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+
+  /** Removes the entry for `key`; returns whether there was one. */
+  async remove(key: string): Promise<boolean> {
+    try {
+      await Deno.remove(this.path(key));
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw new CacheError(
+        `Cannot remove the cache entry ${this.path(key)}: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+
+  async #removeTemporaries(key: string): Promise<void> {
+    try {
+      for await (const item of Deno.readDir(this.dir)) {
+        if (item.name.startsWith(`${key}.`) && item.name.endsWith(".tmp")) {
+          await Deno.remove(join(this.dir, item.name)).catch(() => {});
+        }
+      }
+    } catch {
+      // Nothing to tidy.
+    }
+  }
+}
+
+/** Reads fresh credentials from an entry, or undefined. */
+export function freshCredentials(
+  entry: CacheEntry | undefined,
+  clock: Clock,
+): AwsCredentials | undefined {
+  const c = entry?.credentials;
+  return c && isFresh(c, clock.now()) ? c : undefined;
+}

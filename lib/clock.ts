@@ -1,0 +1,17 @@
+/**
+ * Time as a parameter, so expiry windows and push polling are testable.
+ *
+ * @module
+ */
+
+/** The current time and a way to wait. */
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

@@ -1,0 +1,131 @@
+/**
+ * A small RFC 6265 cookie jar. Deno's fetch keeps no cookies, and cookies set
+ * on a redirect must survive to the next hop, so the HTTP session feeds every
+ * response's `Set-Cookie` lines here.
+ *
+ * @module
+ */
+
+/** One stored cookie. */
+export interface Cookie {
+  name: string;
+  value: string;
+  /** Lower-case host or domain, without a leading dot. */
+  domain: string;
+  /** True when the cookie had no Domain attribute: exact host match only. */
+  hostOnly: boolean;
+  path: string;
+  secure: boolean;
+  /** Expiry in epoch milliseconds; undefined for a session cookie. */
+  expires?: number;
+}
+
+function defaultPath(url: URL): string {
+  const path = url.pathname;
+  if (!path.startsWith("/") || path.lastIndexOf("/") === 0) return "/";
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
+function domainMatches(host: string, cookie: Cookie): boolean {
+  if (cookie.hostOnly) return host === cookie.domain;
+  return host === cookie.domain || host.endsWith(`.${cookie.domain}`);
+}
+
+function pathMatches(path: string, cookiePath: string): boolean {
+  if (path === cookiePath) return true;
+  if (!path.startsWith(cookiePath)) return false;
+  return cookiePath.endsWith("/") || path[cookiePath.length] === "/";
+}
+
+/** Parses one Set-Cookie line as received from `url`; undefined if rejected. */
+export function parseSetCookie(
+  line: string,
+  url: URL,
+  nowMs: number,
+): Cookie | undefined {
+  const [pair, ...attributes] = line.split(";");
+  const eq = pair.indexOf("=");
+  if (eq <= 0) return undefined;
+  const host = url.hostname.toLowerCase();
+  const cookie: Cookie = {
+    name: pair.slice(0, eq).trim(),
+    value: pair.slice(eq + 1).trim(),
+    domain: host,
+    hostOnly: true,
+    path: defaultPath(url),
+    secure: false,
+  };
+  let maxAge: number | undefined;
+  for (const attribute of attributes) {
+    const i = attribute.indexOf("=");
+    const key = (i < 0 ? attribute : attribute.slice(0, i)).trim()
+      .toLowerCase();
+    const value = i < 0 ? "" : attribute.slice(i + 1).trim();
+    if (key === "domain" && value) {
+      const domain = value.replace(/^\./, "").toLowerCase();
+      if (host !== domain && !host.endsWith(`.${domain}`)) return undefined;
+      cookie.domain = domain;
+      cookie.hostOnly = false;
+    } else if (key === "path" && value.startsWith("/")) {
+      cookie.path = value;
+    } else if (key === "secure") {
+      cookie.secure = true;
+    } else if (key === "max-age" && /^-?\d+$/.test(value)) {
+      maxAge = Number(value);
+    } else if (key === "expires") {
+      const t = Date.parse(value);
+      if (!Number.isNaN(t)) cookie.expires = t;
+    }
+  }
+  if (maxAge !== undefined) cookie.expires = nowMs + maxAge * 1000;
+  return cookie;
+}
+
+/** Cookies by domain, path and name. */
+export class CookieJar {
+  #cookies: Cookie[] = [];
+
+  /** Creates a jar, optionally holding cookies saved with {@link toJSON}. */
+  constructor(cookies: Cookie[] = []) {
+    this.#cookies = cookies.map((c) => ({ ...c }));
+  }
+
+  /** Stores the Set-Cookie lines of a response from `url`. */
+  store(url: URL, setCookieLines: string[], nowMs: number): void {
+    for (const line of setCookieLines) {
+      const cookie = parseSetCookie(line, url, nowMs);
+      if (!cookie) continue;
+      this.#cookies = this.#cookies.filter((c) =>
+        !(c.name === cookie.name && c.domain === cookie.domain &&
+          c.path === cookie.path)
+      );
+      if (cookie.expires === undefined || cookie.expires > nowMs) {
+        this.#cookies.push(cookie);
+      }
+    }
+  }
+
+  /** The Cookie header value for a request to `url`, or "" if none. */
+  header(url: URL, nowMs: number): string {
+    const host = url.hostname.toLowerCase();
+    return this.#cookies
+      .filter((c) =>
+        (c.expires === undefined || c.expires > nowMs) &&
+        domainMatches(host, c) && pathMatches(url.pathname, c.path) &&
+        (!c.secure || url.protocol === "https:")
+      )
+      .sort((a, b) => b.path.length - a.path.length)
+      .map((c) => `${c.name}=${c.value}`)
+      .join("; ");
+  }
+
+  /** All cookies currently held (copies). */
+  toJSON(): Cookie[] {
+    return this.#cookies.map((c) => ({ ...c }));
+  }
+
+  /** Every cookie value, so the logger can redact them. */
+  values(): string[] {
+    return this.#cookies.map((c) => c.value);
+  }
+}

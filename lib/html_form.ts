@@ -1,0 +1,160 @@
+/**
+ * HTML forms read with a real parser (linkedom, loaded lazily), so values are
+ * entity-decoded (Okta hex-escapes the SAMLResponse) and markup inside
+ * scripts is ignored.
+ *
+ * @module
+ */
+import { loadHtmlParser } from "./deps.ts";
+
+/** One input, select or textarea of a form. */
+export interface FormInput {
+  name: string;
+  /** Lower-case type ("text", "hidden", "password", "checkbox", …). */
+  type: string;
+  value: string;
+  id: string;
+  checked: boolean;
+}
+
+/** A form as the page declares it. */
+export interface HtmlForm {
+  id: string;
+  name: string;
+  /** The action attribute, entity-decoded, possibly relative or empty. */
+  action: string;
+  method: string;
+  inputs: FormInput[];
+}
+
+/** A parsed page: its forms and a way to read text by CSS selector. */
+export interface HtmlPage {
+  forms: HtmlForm[];
+  /** Trimmed text of the first element matching `selector`, or "". */
+  text(selector: string): string;
+  /** Whether some element matches `selector`. */
+  has(selector: string): boolean;
+  /** Attribute of every element matching `selector`. */
+  attributes(selector: string, attribute: string): string[];
+  /** The page title, trimmed. */
+  title: string;
+}
+
+interface MiniElement {
+  getAttribute(name: string): string | null;
+  hasAttribute(name: string): boolean;
+  querySelectorAll(selector: string): Iterable<MiniElement>;
+  querySelector(selector: string): MiniElement | null;
+  tagName: string;
+  textContent: string | null;
+  value?: string;
+}
+
+function readInput(element: MiniElement): FormInput | undefined {
+  const name = element.getAttribute("name");
+  if (!name) return undefined;
+  const tag = element.tagName.toLowerCase();
+  let type = (element.getAttribute("type") ?? "text").toLowerCase();
+  let value = element.getAttribute("value") ?? "";
+  if (tag === "select") {
+    type = "select";
+    const options = [...element.querySelectorAll("option")];
+    const chosen = options.find((o) => o.hasAttribute("selected")) ??
+      options[0];
+    value = chosen
+      ? (chosen.getAttribute("value") ?? chosen.textContent ?? "").trim()
+      : "";
+  } else if (tag === "textarea") {
+    type = "textarea";
+    value = element.textContent ?? "";
+  } else if (tag === "button") {
+    type = (element.getAttribute("type") ?? "submit").toLowerCase();
+  }
+  return {
+    name,
+    type,
+    value,
+    id: element.getAttribute("id") ?? "",
+    checked: element.hasAttribute("checked"),
+  };
+}
+
+/** Parses an HTML page. */
+export async function parseHtml(html: string): Promise<HtmlPage> {
+  const { DOMParser } = await loadHtmlParser();
+  const document = new DOMParser().parseFromString(html, "text/html");
+  const root = document as unknown as MiniElement;
+  const forms: HtmlForm[] = [...root.querySelectorAll("form")].map((form) => ({
+    id: form.getAttribute("id") ?? "",
+    name: form.getAttribute("name") ?? "",
+    action: form.getAttribute("action") ?? "",
+    method: (form.getAttribute("method") ?? "get").toLowerCase(),
+    inputs: [...form.querySelectorAll("input, select, textarea, button")]
+      .map(readInput)
+      .filter((i): i is FormInput => i !== undefined),
+  }));
+  return {
+    forms,
+    text(selector) {
+      return (root.querySelector(selector)?.textContent ?? "").replace(
+        /\s+/g,
+        " ",
+      ).trim();
+    },
+    has(selector) {
+      return root.querySelector(selector) !== null;
+    },
+    attributes(selector, attribute) {
+      return [...root.querySelectorAll(selector)]
+        .map((e) => e.getAttribute(attribute))
+        .filter((v): v is string => v !== null);
+    },
+    title: (root.querySelector("title")?.textContent ?? "").trim(),
+  };
+}
+
+/**
+ * The fields a browser would submit for `form`: named inputs, checked boxes
+ * only, the first submit button only, no file inputs.
+ */
+export function formFields(form: HtmlForm): URLSearchParams {
+  const fields = new URLSearchParams();
+  let submitted = false;
+  for (const input of form.inputs) {
+    if (input.type === "checkbox" || input.type === "radio") {
+      if (input.checked) fields.append(input.name, input.value || "on");
+    } else if (input.type === "submit" || input.type === "image") {
+      if (!submitted) fields.append(input.name, input.value);
+      submitted = true;
+    } else if (
+      input.type !== "file" && input.type !== "reset" && input.type !== "button"
+    ) {
+      fields.append(input.name, input.value);
+    }
+  }
+  return fields;
+}
+
+/** Resolves a form's action against the URL of the page actually served. */
+export function formAction(form: HtmlForm, pageUrl: URL): URL {
+  return new URL(form.action.trim() || pageUrl.href, pageUrl);
+}
+
+/** Names a page's forms and inputs (never values), for "unknown page" errors. */
+export function describeForms(page: HtmlPage): string {
+  if (page.forms.length === 0) return "no forms";
+  return page.forms.map((f) =>
+    `form ${
+      f.id ? `#${f.id}` : f.name ? `[name=${f.name}]` : "(unnamed)"
+    } with inputs ${f.inputs.map((i) => i.name).join(", ") || "(none)"}`
+  ).join("; ");
+}
+
+/** The SAMLResponse value of the first form that carries one, if any. */
+export function findSamlResponse(page: HtmlPage): string | undefined {
+  for (const form of page.forms) {
+    const input = form.inputs.find((i) => i.name === "SAMLResponse");
+    if (input?.value) return input.value;
+  }
+  return undefined;
+}

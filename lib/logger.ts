@@ -1,0 +1,68 @@
+/**
+ * Verbose logging to stderr with secrets redacted. stdout is the JSON
+ * channel, so nothing here ever touches it.
+ *
+ * @module
+ */
+
+/** Where log lines go, and whether debug lines are shown. */
+export interface Logger {
+  /** A step, shown with -v only. */
+  debug(message: string): void;
+  /** Always shown on stderr. */
+  warn(message: string): void;
+  /** Registers a value that must never appear in any log line. */
+  secret(value: string | undefined): void;
+}
+
+const SECRET_QUERY = /token|code|pass|saml|sig|secret|session|context/i;
+
+/** Replaces the values of secret-looking query parameters in a URL. */
+export function redactUrl(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return String(url);
+  }
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (SECRET_QUERY.test(key)) parsed.searchParams.set(key, "REDACTED");
+  }
+  return parsed.href;
+}
+
+/**
+ * Creates a logger writing through `write` (stderr in main.ts).
+ *
+ * @param write Receives whole lines, newline included.
+ * @param verbose Whether debug lines are written.
+ */
+export function createLogger(
+  write: (line: string) => void,
+  verbose: boolean,
+): Logger {
+  const secrets = new Set<string>();
+  const scrub = (message: string): string => {
+    let out = message;
+    for (const s of secrets) out = out.replaceAll(s, "***");
+    return out;
+  };
+  return {
+    debug(message) {
+      if (verbose) write(`awsprocesscreds-saml: ${scrub(message)}\n`);
+    },
+    warn(message) {
+      write(`awsprocesscreds-saml: ${scrub(message)}\n`);
+    },
+    secret(value) {
+      if (value && value.length >= 4) secrets.add(value);
+    },
+  };
+}
+
+/** A logger that drops everything (for tests). */
+export const silentLogger: Logger = {
+  debug() {},
+  warn() {},
+  secret() {},
+};

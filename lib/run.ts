@@ -1,0 +1,226 @@
+/**
+ * The pipeline: cache lookup, single-flight lock, IdP login (or IdP session
+ * reuse), SAML roles, role choice, STS, cache store. All I/O comes in as
+ * parameters; main.ts wires the real ones.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { adfs } from "./adfs.ts";
+import type { Options } from "./args.ts";
+import {
+  type CacheEntry,
+  cacheKey,
+  FileCache,
+  freshCredentials,
+} from "./cache.ts";
+import type { Clock } from "./clock.ts";
+import { CookieJar } from "./cookie_jar.ts";
+import { NoTerminalError } from "./errors.ts";
+import { HttpSession } from "./http_session.ts";
+import { acquireLock, type HeldLock } from "./lock.ts";
+import type { Logger } from "./logger.ts";
+import { okta } from "./okta.ts";
+import type { Prompter } from "./prompter.ts";
+import type { LoginContext, Provider } from "./provider.ts";
+import { chooseRole } from "./role_choice.ts";
+import { parseSamlResponse, type RolePair } from "./saml.ts";
+import { assumeRoleWithSaml, type AwsCredentials } from "./sts.ts";
+
+/** The I/O a run uses. */
+export interface RunDeps {
+  fetch: typeof fetch;
+  clock: Clock;
+  logger: Logger;
+  prompter: Prompter;
+  env: Record<string, string | undefined>;
+  /** The cache directory (~/.aws/cli/process-creds-cache). */
+  cacheDir: string;
+  /** Extra fetch options for STS (tests pass a client trusting their CA). */
+  stsRequestInit?: () => RequestInit;
+}
+
+/** What a run produced. */
+export type RunResult =
+  | { kind: "credentials"; credentials: AwsCredentials; cached: boolean }
+  | { kind: "roles"; roles: RolePair[] }
+  | { kind: "cleared"; removed: boolean; path: string };
+
+/** How long a saved IdP session is tried at most. */
+export const IDP_SESSION_MAX_MS = 12 * 3600_000;
+
+const PROVIDERS: Record<Options["provider"], Provider> = { okta, adfs };
+
+/** Runs one invocation. */
+export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
+  const { logger, clock } = deps;
+  const cache = new FileCache(deps.cacheDir, logger);
+  const key = await cacheKey({
+    provider: options.provider,
+    endpoint: options.endpoint.href,
+    username: options.username,
+    roleArn: options.roleArn,
+    duration: options.duration,
+    region: options.region,
+  });
+  if (options.clearCache) {
+    const removed = await cache.remove(key);
+    return { kind: "cleared", removed, path: cache.path(key) };
+  }
+  const useCache = options.cache && !options.listRoles;
+  let entry: CacheEntry | undefined;
+  if (useCache) {
+    entry = await cache.read(key);
+    const hit = freshCredentials(entry, clock);
+    logger.debug(`Cache ${hit ? "hit" : "miss"}: ${cache.path(key)}`);
+    if (hit) return { kind: "credentials", credentials: hit, cached: true };
+  }
+  let lock: HeldLock | undefined;
+  if (useCache) {
+    await cache.ensureDir();
+    lock = await acquireLock(join(cache.dir, `${key}.lock`), {
+      timeoutMs: options.lockTimeoutMs,
+      clock,
+      onWait: async () => {
+        logger.debug("Waiting for another login to the same profile");
+        await deps.prompter.say(
+          "Another login for this profile is in progress; waiting for it...",
+        );
+      },
+    });
+  }
+  try {
+    if (useCache) {
+      entry = await cache.read(key);
+      const hit = freshCredentials(entry, clock);
+      if (hit) {
+        logger.debug("Cache hit after waiting: another process logged in");
+        return { kind: "credentials", credentials: hit, cached: true };
+      }
+    }
+    const { saml, jar } = await getAssertion(options, deps, entry);
+    const info = await parseSamlResponse(saml);
+    logger.debug(
+      `The assertion grants ${info.roles.length} role(s)${
+        info.sessionDuration ? `, SessionDuration ${info.sessionDuration}` : ""
+      }`,
+    );
+    if (options.listRoles) return { kind: "roles", roles: info.roles };
+    const role = await chooseRole(info.roles, options.roleArn, deps.prompter);
+    logger.debug(
+      `Role chosen: ${role.roleArn} (provider ${role.principalArn})`,
+    );
+    const credentials = await assumeRoleWithSaml({
+      role,
+      samlResponse: saml,
+      durationSeconds: options.duration ?? info.sessionDuration,
+      region: options.region,
+      timeoutMs: options.timeoutMs,
+      env: deps.env,
+      logger,
+      requestInit: deps.stsRequestInit,
+    });
+    if (useCache) {
+      const now = clock.now().getTime();
+      const cookies = jar.toJSON().filter((c) =>
+        c.expires === undefined || c.expires > now
+      );
+      await cache.write(key, {
+        credentials,
+        roleArn: role.roleArn,
+        idpSession: options.sessionReuse && cookies.length
+          ? { cookies, expires: now + IDP_SESSION_MAX_MS }
+          : undefined,
+      });
+      logger.debug(`Cached until ${credentials.expiration.toISOString()}`);
+    }
+    return { kind: "credentials", credentials, cached: false };
+  } finally {
+    lock?.release();
+  }
+}
+
+async function getAssertion(
+  options: Options,
+  deps: RunDeps,
+  entry: CacheEntry | undefined,
+): Promise<{ saml: string; jar: CookieJar }> {
+  const provider = PROVIDERS[options.provider];
+  const saved = options.sessionReuse && entry?.idpSession &&
+      entry.idpSession.expires > deps.clock.now().getTime()
+    ? entry.idpSession
+    : undefined;
+  if (saved) {
+    const jar = new CookieJar(saved.cookies);
+    for (const value of jar.values()) deps.logger.secret(value);
+    const ctx = loginContext(options, deps, jar);
+    deps.logger.debug("Trying the saved IdP session");
+    const saml = await ctx.provider.resume(ctx);
+    if (saml) {
+      deps.logger.debug("The saved IdP session gave a new assertion");
+      return { saml, jar };
+    }
+    deps.logger.debug("The saved IdP session was refused; logging in");
+  }
+  const jar = new CookieJar();
+  const ctx = loginContext(options, deps, jar);
+  return { saml: await provider.login(ctx), jar };
+}
+
+function loginContext(
+  options: Options,
+  deps: RunDeps,
+  jar: CookieJar,
+): LoginContext & { provider: Provider } {
+  let password: Promise<string> | undefined;
+  let envCode = deps.env.AWSPROCESSCREDS_MFA_CODE;
+  deps.logger.secret(envCode);
+  const ctx: LoginContext & { provider: Provider } = {
+    provider: PROVIDERS[options.provider],
+    http: new HttpSession({
+      fetch: deps.fetch,
+      clock: deps.clock,
+      logger: deps.logger,
+      timeoutMs: options.timeoutMs,
+      jar,
+    }),
+    prompter: deps.prompter,
+    logger: deps.logger,
+    clock: deps.clock,
+    endpoint: options.endpoint,
+    username: options.username,
+    password() {
+      password ??= readPassword(deps);
+      return password;
+    },
+    mfaTimeoutMs: options.mfaTimeoutMs,
+    takeEnvCode() {
+      const code = envCode;
+      envCode = undefined;
+      return code;
+    },
+  };
+  if (options.mfa) ctx.mfa = options.mfa;
+  return ctx;
+}
+
+async function readPassword(deps: RunDeps): Promise<string> {
+  const fromEnv = deps.env.AWSPROCESSCREDS_PASSWORD;
+  if (fromEnv) {
+    deps.logger.secret(fromEnv);
+    deps.logger.debug("Using the password from AWSPROCESSCREDS_PASSWORD");
+    return fromEnv;
+  }
+  try {
+    const password = await deps.prompter.secret("Password: ");
+    deps.logger.secret(password);
+    return password;
+  } catch (error) {
+    if (error instanceof NoTerminalError) {
+      throw new NoTerminalError(
+        `${error.message}. Set AWSPROCESSCREDS_PASSWORD to supply the password, or run the command once from a terminal so the credentials are cached`,
+      );
+    }
+    throw error;
+  }
+}
