@@ -42,6 +42,8 @@ export interface CliOptions {
   tty?: TtyStep[];
   /** Overall limit in seconds (default 60). */
   timeout?: number;
+  /** Working directory (default: this process's). */
+  cwd?: string;
   /** Replace `deno run … main.ts` with this argv prefix. */
   command?: string[];
 }
@@ -90,6 +92,7 @@ export async function runCli(
     const spec = {
       argv,
       env,
+      cwd: options.cwd,
       timeout: options.timeout ?? 60,
       steps: options.tty,
     };
@@ -113,6 +116,7 @@ export async function runCli(
     args: ["-w", ...argv],
     env,
     clearEnv: true,
+    cwd: options.cwd,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
