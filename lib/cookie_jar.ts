@@ -95,13 +95,15 @@ export class CookieJar {
     for (const line of setCookieLines) {
       const cookie = parseSetCookie(line, url, nowMs);
       if (!cookie) continue;
-      this.#cookies = this.#cookies.filter((c) =>
-        !(c.name === cookie.name && c.domain === cookie.domain &&
-          c.path === cookie.path)
+      const at = this.#cookies.findIndex((c) =>
+        c.name === cookie.name && c.domain === cookie.domain &&
+        c.path === cookie.path
       );
-      if (cookie.expires === undefined || cookie.expires > nowMs) {
-        this.#cookies.push(cookie);
-      }
+      const alive = cookie.expires === undefined || cookie.expires > nowMs;
+      // A replaced cookie keeps its place (RFC 6265 keeps its creation time).
+      if (at >= 0 && alive) this.#cookies[at] = cookie;
+      else if (at >= 0) this.#cookies.splice(at, 1);
+      else if (alive) this.#cookies.push(cookie);
     }
   }
 
