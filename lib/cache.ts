@@ -7,12 +7,22 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { Clock } from "./clock.ts";
 import type { Cookie } from "./cookie_jar.ts";
 import { CacheError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { AwsCredentials } from "./sts.ts";
+
+/**
+ * Joins a directory and a file name. Forward slashes work on every OS Deno
+ * runs on; node:path would load the Node compatibility layer on the cache-hit
+ * path (about 5 ms).
+ */
+export function joinPath(dir: string, name: string): string {
+  return dir.endsWith("/") || dir.endsWith("\\")
+    ? dir + name
+    : `${dir}/${name}`;
+}
 
 /** Credentials are reused only while more than this remains (botocore asks again inside 15 minutes). */
 export const EXPIRY_WINDOW_MS = 15 * 60_000;
@@ -136,7 +146,7 @@ export class FileCache {
 
   /** Path of the entry for `key`. */
   path(key: string): string {
-    return join(this.dir, `${key}.json`);
+    return joinPath(this.dir, `${key}.json`);
   }
 
   /**
@@ -217,7 +227,7 @@ export class FileCache {
   async write(key: string, entry: CacheEntry): Promise<void> {
     await this.ensureDir();
     await this.#removeTemporaries(key);
-    const tmp = join(
+    const tmp = joinPath(
       this.dir,
       `${key}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`,
     );
@@ -256,7 +266,7 @@ export class FileCache {
     try {
       for await (const item of Deno.readDir(this.dir)) {
         if (item.name.startsWith(`${key}.`) && item.name.endsWith(".tmp")) {
-          await Deno.remove(join(this.dir, item.name)).catch(() => {});
+          await Deno.remove(joinPath(this.dir, item.name)).catch(() => {});
         }
       }
     } catch {

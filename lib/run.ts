@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { adfs } from "./adfs.ts";
 import type { Options } from "./args.ts";
 import {
@@ -13,6 +12,7 @@ import {
   cacheKey,
   FileCache,
   freshCredentials,
+  joinPath,
 } from "./cache.ts";
 import type { Clock } from "./clock.ts";
 import { CookieJar } from "./cookie_jar.ts";
@@ -78,7 +78,7 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
   let lock: HeldLock | undefined;
   if (useCache) {
     await cache.ensureDir();
-    lock = await acquireLock(join(cache.dir, `${key}.lock`), {
+    lock = await acquireLock(joinPath(cache.dir, `${key}.lock`), {
       timeoutMs: options.lockTimeoutMs,
       clock,
       onWait: async () => {

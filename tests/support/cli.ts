@@ -138,6 +138,33 @@ export async function runCli(
   };
 }
 
+/**
+ * Starts main.ts without a terminal and returns the child, for tests that
+ * kill it mid-login.
+ */
+export async function spawnCli(
+  args: string[],
+  options: CliOptions,
+): Promise<Deno.ChildProcess> {
+  const env = { ...(await baseEnv(options.home)), ...options.env };
+  return new Deno.Command("setsid", {
+    args: [
+      "-w",
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--cached-only",
+      mainTs,
+      ...args,
+    ],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
 /** Parses the credential_process JSON, asserting it is the whole stdout. */
 export function parseCredentials(stdout: string): {
   Version: number;

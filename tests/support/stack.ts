@@ -19,7 +19,7 @@ import {
   type StsEmulator,
   type StsOptions,
 } from "../emulators/sts.ts";
-import { type CliOptions, type CliResult, runCli } from "./cli.ts";
+import { type CliOptions, type CliResult, runCli, spawnCli } from "./cli.ts";
 
 /** A running set of emulators and a temporary HOME. */
 export interface Stack {
@@ -31,6 +31,11 @@ export interface Stack {
   env: Record<string, string>;
   /** Runs main.ts against the stack (HOME, CA, STS endpoint set). */
   run(args: string[], options?: Partial<CliOptions>): Promise<CliResult>;
+  /** Starts main.ts without a terminal; the caller waits for or kills it. */
+  spawn(
+    args: string[],
+    options?: Partial<CliOptions>,
+  ): Promise<Deno.ChildProcess>;
   /** The Okta arguments for `user` (`-e … -u user -p okta`). */
   oktaArgs(user: string): string[];
   /** The ADFS arguments for `user`. */
@@ -68,6 +73,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cacheDir: `${home}/.aws/cli/process-creds-cache`,
     run: (args, runOptions = {}) =>
       runCli(args, {
+        ...runOptions,
+        home,
+        env: { ...env, ...runOptions.env },
+      }),
+    spawn: (args, runOptions = {}) =>
+      spawnCli(args, {
         ...runOptions,
         home,
         env: { ...env, ...runOptions.env },
