@@ -113,6 +113,7 @@
  * @module
  */
 import {
+  abortableSleep,
   escapeHtml,
   getCookie,
   html,
@@ -354,19 +355,6 @@ function queryParam(url: URL, name: string): string | undefined {
     if (k.toLowerCase() === lower) return v;
   }
   return undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Names the first parameter posted twice, `UserName` before any other. */
@@ -837,7 +825,7 @@ ${optionsForm(place, inner)}
       "";
     const user = findUser(rawUser);
     if (user && user.delayMs > 0) {
-      await sleep(
+      await abortableSleep(
         user.delayMs,
         AbortSignal.any([req.signal, closing.signal]),
       );

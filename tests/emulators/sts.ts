@@ -15,7 +15,7 @@
  */
 import { loadXmlParser } from "../../lib/deps.ts";
 import { ROLE_DENIED, ROLE_MAX_SESSION } from "./fixtures.ts";
-import { type RunningServer, serveTls } from "./server.ts";
+import { abortableSleep, type RunningServer, serveTls } from "./server.ts";
 import {
   formatAmzDate,
   parseAmzDate,
@@ -699,7 +699,7 @@ export function startSts(options: StsOptions = {}): StsEmulator {
     const url = new URL(req.url);
     const body = new Uint8Array(await req.arrayBuffer());
     if (options.delayMs) {
-      await sleep(
+      await abortableSleep(
         options.delayMs,
         AbortSignal.any([req.signal, closing.signal]),
       );
@@ -759,18 +759,4 @@ export function startSts(options: StsOptions = {}): StsEmulator {
     },
   };
   return emulator;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (no timer left behind). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }
