@@ -8,6 +8,7 @@ import { ADFS_TEXT } from "./emulators/adfs.ts";
 import { PASSWORD, ROLE_DEV, TOTP_CODE } from "./emulators/fixtures.ts";
 import {
   type CliResult,
+  e2eTest,
   parseCredentials,
   type TtyStep,
 } from "./support/cli.ts";
@@ -64,7 +65,7 @@ function assertFailure(r: CliResult, ...texts: string[]): void {
 // --- base login ----------------------------------------------------------
 
 for (const variant of ["2016", "2019", "2.0"] as const) {
-  Deno.test(`adfs: ${variant} forms page signs in`, async () => {
+  e2eTest(`adfs: ${variant} forms page signs in`, async () => {
     await using stack = await startStack({ adfs: { variant } });
     const r = await stack.run(
       [...stack.adfsArgs("alice@example.com"), "-a", ROLE_DEV],
@@ -81,7 +82,7 @@ for (const variant of ["2016", "2019", "2.0"] as const) {
   });
 }
 
-Deno.test("adfs: a wrong password fails with the IdP's text", async () => {
+e2eTest("adfs: a wrong password fails with the IdP's text", async () => {
   const wrong = "not-the-password-42";
   const r = await login("alice", {
     tty: [{ expect: "Password: ", send: `${wrong}\r` }],
@@ -92,23 +93,26 @@ Deno.test("adfs: a wrong password fails with the IdP's text", async () => {
   assert.deepEqual(r.unanswered, []);
 });
 
-Deno.test("adfs: a wrong password on the 2.0 page fails with its text", async () => {
-  const r = await login("alice", {
-    stack: { adfs: { variant: "2.0" } },
-    tty: [{ expect: "Password: ", send: "wrong-password\r" }],
-  });
-  assertFailure(r, "login failed", ADFS_TEXT.badPassword20);
-  assert.ok(!r.stderr.includes("wrong-password"));
-});
+e2eTest(
+  "adfs: a wrong password on the 2.0 page fails with its text",
+  async () => {
+    const r = await login("alice", {
+      stack: { adfs: { variant: "2.0" } },
+      tty: [{ expect: "Password: ", send: "wrong-password\r" }],
+    });
+    assertFailure(r, "login failed", ADFS_TEXT.badPassword20);
+    assert.ok(!r.stderr.includes("wrong-password"));
+  },
+);
 
-Deno.test("adfs: a locked account fails with the IdP's locked text", async () => {
+e2eTest("adfs: a locked account fails with the IdP's locked text", async () => {
   const r = await login("locked", { tty: [PASSWORD_STEP] });
   assertFailure(r, "login failed", ADFS_TEXT.locked);
 });
 
 // --- one-time codes ------------------------------------------------------
 
-Deno.test("adfs mfa: the right code on the Azure MFA code page", async () => {
+e2eTest("adfs mfa: the right code on the Azure MFA code page", async () => {
   const r = await login("code", {
     tty: [PASSWORD_STEP, {
       expect: "Verification code: ",
@@ -120,22 +124,25 @@ Deno.test("adfs mfa: the right code on the Azure MFA code page", async () => {
   assert.equal(r.samlIssued, 1);
 });
 
-Deno.test("adfs mfa: a wrong code shows the IdP's text and asks again", async () => {
-  const r = await login("code", {
-    tty: [
-      PASSWORD_STEP,
-      { expect: "Verification code: ", send: `${WRONG_CODE}\r` },
-      { expect: ADFS_TEXT.badCode, send: "" },
-      { expect: "Verification code: ", send: `${TOTP_CODE}\r` },
-    ],
-  });
-  assertSuccess(r);
-  assert.ok(r.tty.includes(ADFS_TEXT.badCode), r.tty);
-  assert.equal(r.tty.split("Verification code: ").length - 1, 2);
-  assert.equal(r.badCodes, 1);
-});
+e2eTest(
+  "adfs mfa: a wrong code shows the IdP's text and asks again",
+  async () => {
+    const r = await login("code", {
+      tty: [
+        PASSWORD_STEP,
+        { expect: "Verification code: ", send: `${WRONG_CODE}\r` },
+        { expect: ADFS_TEXT.badCode, send: "" },
+        { expect: "Verification code: ", send: `${TOTP_CODE}\r` },
+      ],
+    });
+    assertSuccess(r);
+    assert.ok(r.tty.includes(ADFS_TEXT.badCode), r.tty);
+    assert.equal(r.tty.split("Verification code: ").length - 1, 2);
+    assert.equal(r.badCodes, 1);
+  },
+);
 
-Deno.test("adfs mfa: three wrong codes fail with the IdP's text", async () => {
+e2eTest("adfs mfa: three wrong codes fail with the IdP's text", async () => {
   const wrong = { expect: "Verification code: ", send: `${WRONG_CODE}\r` };
   const r = await login("code", {
     tty: [PASSWORD_STEP, wrong, wrong, wrong],
@@ -147,31 +154,37 @@ Deno.test("adfs mfa: three wrong codes fail with the IdP's text", async () => {
   assert.ok(!r.stderr.includes(WRONG_CODE));
 });
 
-Deno.test("adfs mfa: the 2.0 variant's code page, after an empty answer", async () => {
-  const r = await login("code", {
-    stack: { adfs: { variant: "2.0" } },
-    tty: [
-      PASSWORD_STEP,
-      { expect: "Verification code: ", send: "\r" },
-      { expect: "No code entered.", send: "" },
-      { expect: "Verification code: ", send: `${TOTP_CODE}\r` },
-    ],
-  });
-  assertSuccess(r);
-  assert.equal(r.badCodes, 0, "an empty code was posted");
-  assert.equal(r.samlIssued, 1);
-});
+e2eTest(
+  "adfs mfa: the 2.0 variant's code page, after an empty answer",
+  async () => {
+    const r = await login("code", {
+      stack: { adfs: { variant: "2.0" } },
+      tty: [
+        PASSWORD_STEP,
+        { expect: "Verification code: ", send: "\r" },
+        { expect: "No code entered.", send: "" },
+        { expect: "Verification code: ", send: `${TOTP_CODE}\r` },
+      ],
+    });
+    assertSuccess(r);
+    assert.equal(r.badCodes, 0, "an empty code was posted");
+    assert.equal(r.samlIssued, 1);
+  },
+);
 
-Deno.test("adfs mfa: RSA SecurID passcode page (asked with echo off)", async () => {
-  const r = await login("securid", {
-    tty: [PASSWORD_STEP, { expect: "Passcode: ", send: `${TOTP_CODE}\r` }],
-  });
-  assertSuccess(r);
-  assert.ok(!r.tty.includes(TOTP_CODE), "the passcode was echoed");
-  assert.equal(r.samlIssued, 1);
-});
+e2eTest(
+  "adfs mfa: RSA SecurID passcode page (asked with echo off)",
+  async () => {
+    const r = await login("securid", {
+      tty: [PASSWORD_STEP, { expect: "Passcode: ", send: `${TOTP_CODE}\r` }],
+    });
+    assertSuccess(r);
+    assert.ok(!r.tty.includes(TOTP_CODE), "the passcode was echoed");
+    assert.equal(r.samlIssued, 1);
+  },
+);
 
-Deno.test("adfs mfa: AWSPROCESSCREDS_MFA_CODE without a terminal", async () => {
+e2eTest("adfs mfa: AWSPROCESSCREDS_MFA_CODE without a terminal", async () => {
   const r = await login("code", {
     env: {
       AWSPROCESSCREDS_PASSWORD: PASSWORD,
@@ -183,28 +196,34 @@ Deno.test("adfs mfa: AWSPROCESSCREDS_MFA_CODE without a terminal", async () => {
   assert.equal(r.badCodes, 0);
 });
 
-Deno.test("adfs mfa: a refused AWSPROCESSCREDS_MFA_CODE without a terminal fails with the IdP's text", async () => {
-  const r = await login("code", {
-    env: {
-      AWSPROCESSCREDS_PASSWORD: PASSWORD,
-      AWSPROCESSCREDS_MFA_CODE: WRONG_CODE,
-    },
-  });
-  assertFailure(r, ADFS_TEXT.badCode, "AWSPROCESSCREDS_MFA_CODE");
-  assert.ok(!r.stderr.includes(WRONG_CODE));
-  assert.equal(r.badCodes, 1);
-});
+e2eTest(
+  "adfs mfa: a refused AWSPROCESSCREDS_MFA_CODE without a terminal fails with the IdP's text",
+  async () => {
+    const r = await login("code", {
+      env: {
+        AWSPROCESSCREDS_PASSWORD: PASSWORD,
+        AWSPROCESSCREDS_MFA_CODE: WRONG_CODE,
+      },
+    });
+    assertFailure(r, ADFS_TEXT.badCode, "AWSPROCESSCREDS_MFA_CODE");
+    assert.ok(!r.stderr.includes(WRONG_CODE));
+    assert.equal(r.badCodes, 1);
+  },
+);
 
-Deno.test("adfs mfa: a code page without a terminal or code says how to supply one", async () => {
-  const r = await login("code", {
-    env: { AWSPROCESSCREDS_PASSWORD: PASSWORD },
-  });
-  assertFailure(r, "verification code", "AWSPROCESSCREDS_MFA_CODE");
-});
+e2eTest(
+  "adfs mfa: a code page without a terminal or code says how to supply one",
+  async () => {
+    const r = await login("code", {
+      env: { AWSPROCESSCREDS_PASSWORD: PASSWORD },
+    });
+    assertFailure(r, "verification code", "AWSPROCESSCREDS_MFA_CODE");
+  },
+);
 
 // --- Azure MFA push -------------------------------------------------------
 
-Deno.test("adfs mfa: push approved after a pending poll", async () => {
+e2eTest("adfs mfa: push approved after a pending poll", async () => {
   const r = await login("push", {
     stack: { adfs: { pushPolls: 1 } },
     tty: [PASSWORD_STEP],
@@ -215,7 +234,7 @@ Deno.test("adfs mfa: push approved after a pending poll", async () => {
   assert.equal(r.samlIssued, 1);
 });
 
-Deno.test("adfs mfa: push with number matching shows the number", async () => {
+e2eTest("adfs mfa: push with number matching shows the number", async () => {
   const r = await login("push-number", {
     stack: { adfs: { pushPolls: 0 } },
     tty: [PASSWORD_STEP],
@@ -225,7 +244,7 @@ Deno.test("adfs mfa: push with number matching shows the number", async () => {
   assert.ok(r.tty.includes("Enter 42 in the Authenticator app"), r.tty);
 });
 
-Deno.test("adfs mfa: push denied fails with the IdP's text", async () => {
+e2eTest("adfs mfa: push denied fails with the IdP's text", async () => {
   const r = await login("push-deny", {
     stack: { adfs: { pushPolls: 0 } },
     tty: [PASSWORD_STEP],
@@ -234,21 +253,24 @@ Deno.test("adfs mfa: push denied fails with the IdP's text", async () => {
   assert.ok(r.tty.includes("Approve the sign-in on your phone"));
 });
 
-Deno.test("adfs mfa: an unanswered push times out after --mfa-timeout", async () => {
-  const started = performance.now();
-  const r = await login("push-timeout", {
-    args: ["--mfa-timeout", "3"],
-    tty: [PASSWORD_STEP],
-  });
-  assertFailure(r, "timed out", "--mfa-timeout");
-  assert.ok(r.tty.includes("Approve the sign-in on your phone"));
-  const seconds = (performance.now() - started) / 1000;
-  assert.ok(seconds >= 3 && seconds < 15, `took ${seconds} s`);
-});
+e2eTest(
+  "adfs mfa: an unanswered push times out after --mfa-timeout",
+  async () => {
+    const started = performance.now();
+    const r = await login("push-timeout", {
+      args: ["--mfa-timeout", "3"],
+      tty: [PASSWORD_STEP],
+    });
+    assertFailure(r, "timed out", "--mfa-timeout");
+    assert.ok(r.tty.includes("Approve the sign-in on your phone"));
+    const seconds = (performance.now() - started) / 1000;
+    assert.ok(seconds >= 3 && seconds < 15, `took ${seconds} s`);
+  },
+);
 
 // --- the method choice page -------------------------------------------------
 
-Deno.test("adfs mfa: method chosen from the menu on the terminal", async () => {
+e2eTest("adfs mfa: method chosen from the menu on the terminal", async () => {
   const r = await login("choose", {
     tty: [
       PASSWORD_STEP,
@@ -263,7 +285,7 @@ Deno.test("adfs mfa: method chosen from the menu on the terminal", async () => {
   assert.ok(r.tty.includes("3) RSA SecurID"));
 });
 
-Deno.test("adfs mfa: --mfa push picks Azure MFA on the choice page", async () => {
+e2eTest("adfs mfa: --mfa push picks Azure MFA on the choice page", async () => {
   const r = await login("choose", {
     stack: { adfs: { pushPolls: 0 } },
     args: ["--mfa", "push"],
@@ -274,19 +296,22 @@ Deno.test("adfs mfa: --mfa push picks Azure MFA on the choice page", async () =>
   assert.ok(r.tty.includes("Approve the sign-in on your phone"));
 });
 
-Deno.test("adfs mfa: --mfa totp picks the first code method on the choice page", async () => {
-  const r = await login("choose", {
-    args: ["--mfa", "totp"],
-    tty: [PASSWORD_STEP, {
-      expect: "Security code: ",
-      send: `${TOTP_CODE}\r`,
-    }],
-  });
-  assertSuccess(r);
-  assert.ok(!r.tty.includes("Choose"), r.tty);
-});
+e2eTest(
+  "adfs mfa: --mfa totp picks the first code method on the choice page",
+  async () => {
+    const r = await login("choose", {
+      args: ["--mfa", "totp"],
+      tty: [PASSWORD_STEP, {
+        expect: "Security code: ",
+        send: `${TOTP_CODE}\r`,
+      }],
+    });
+    assertSuccess(r);
+    assert.ok(!r.tty.includes("Choose"), r.tty);
+  },
+);
 
-Deno.test("adfs mfa: --mfa sms matches nothing on the choice page", async () => {
+e2eTest("adfs mfa: --mfa sms matches nothing on the choice page", async () => {
   const r = await login("choose", {
     args: ["--mfa", "sms"],
     tty: [PASSWORD_STEP],
@@ -294,16 +319,19 @@ Deno.test("adfs mfa: --mfa sms matches nothing on the choice page", async () => 
   assertFailure(r, "--mfa sms", "Symantec VIP", "RSA SecurID");
 });
 
-Deno.test("adfs mfa: a choice page without a terminal lists the methods and --mfa", async () => {
-  const r = await login("choose", {
-    env: { AWSPROCESSCREDS_PASSWORD: PASSWORD },
-  });
-  assertFailure(
-    r,
-    "Azure Multi-Factor Authentication",
-    "Symantec VIP",
-    "RSA SecurID",
-    "--mfa",
-  );
-  assert.equal(r.tty, "");
-});
+e2eTest(
+  "adfs mfa: a choice page without a terminal lists the methods and --mfa",
+  async () => {
+    const r = await login("choose", {
+      env: { AWSPROCESSCREDS_PASSWORD: PASSWORD },
+    });
+    assertFailure(
+      r,
+      "Azure Multi-Factor Authentication",
+      "Symantec VIP",
+      "RSA SecurID",
+      "--mfa",
+    );
+    assert.equal(r.tty, "");
+  },
+);

@@ -37,6 +37,7 @@ import {
 } from "./emulators/okta.ts";
 import {
   type CliResult,
+  e2eTest,
   parseCredentials,
   type TtyStep,
 } from "./support/cli.ts";
@@ -145,66 +146,69 @@ function verifyPosts(okta: OktaEmulator, kind: keyof typeof OKTA_FACTOR_IDS) {
 
 const APPROVE = "Approve the Okta Verify push on your device";
 
-Deno.test("okta mfa e2e: push (approved, number challenge, rejected, Okta timeout, our deadline, Ctrl-C)", async (t) => {
-  // Independent logins, run at once to keep the suite fast; the approved one
-  // has a stack of its own so its requests can be counted.
-  await using solo = await startStack(STACK);
-  await using stack = await startStack(STACK);
-  const [approved, number, rejected, timeout, deadline, interrupted] =
-    await Promise.all([
-      login(solo, "push@example.com", { tty: [] }),
-      login(stack, "push-number@example.com", { tty: [] }),
-      login(stack, "push-reject@example.com", { tty: [] }),
-      login(stack, "push-timeout@example.com", { tty: [] }),
-      login(stack, "push@example.com", {
-        tty: [],
-        args: ["--mfa-timeout", "1"],
-      }),
-      login(stack, "push-number@example.com", {
-        tty: [{ expect: "Tap 92", send: "\x03" }],
-      }),
-    ]);
-  await t.step("approved after WAITING polls", () => {
-    assertLoggedIn(solo, approved);
-    assert.equal(count(approved.tty, APPROVE), 1, approved.tty);
-    assert.ok(!approved.tty.includes("Tap "), approved.tty);
-    // The verify POST and two polls (pushPolls 2), one push sent.
-    assert.equal(verifyPosts(solo.okta, "push").length, 3);
-    assert.equal(solo.okta.sent(OKTA_FACTOR_IDS.push), 1);
-    // authn, verify, 2 polls, embed link, SSO page.
-    assert.equal(solo.okta.requests.length, 6);
-    // Two polls about 2 s apart.
-    assert.ok(approved.ms >= 2 * PUSH_POLL_MS, `${approved.ms} ms`);
-  });
-  await t.step("number challenge: the terminal shows the number", () => {
-    assertLoggedIn(stack, number);
-    assert.equal(count(number.tty, APPROVE), 1, number.tty);
-    // Shown once although every WAITING answer repeats it.
-    assert.equal(count(number.tty, "Tap 92 on your device"), 1, number.tty);
-  });
-  await t.step("rejected", () => {
-    assertFailed(stack, rejected, /push was rejected/);
-    assert.ok(rejected.tty.includes(APPROVE));
-  });
-  await t.step("Okta answers TIMEOUT", () => {
-    assertFailed(stack, timeout, /timed out at Okta \(TIMEOUT\)/);
-    assert.match(timeout.stderr, /--mfa-timeout/);
-  });
-  await t.step("--mfa-timeout 1 ends the wait", () => {
-    assertFailed(stack, deadline, /timed out.*within 1 s.*--mfa-timeout/);
-    assert.ok(deadline.tty.includes(APPROVE));
-    assert.ok(deadline.ms < approved.ms, `${deadline.ms} ms`);
-  });
-  await t.step("Ctrl-C while waiting stops at once", () => {
-    // SIGINT from the terminal driver: the default action ends the process.
-    assert.equal(interrupted.code, -2, interrupted.stderr);
-    assert.equal(interrupted.stdout, "");
-    assert.deepEqual(interrupted.unanswered, []);
-    assert.ok(interrupted.ms < approved.ms, `${interrupted.ms} ms`);
-  });
-});
+e2eTest(
+  "okta mfa e2e: push (approved, number challenge, rejected, Okta timeout, our deadline, Ctrl-C)",
+  async (t) => {
+    // Independent logins, run at once to keep the suite fast; the approved one
+    // has a stack of its own so its requests can be counted.
+    await using solo = await startStack(STACK);
+    await using stack = await startStack(STACK);
+    const [approved, number, rejected, timeout, deadline, interrupted] =
+      await Promise.all([
+        login(solo, "push@example.com", { tty: [] }),
+        login(stack, "push-number@example.com", { tty: [] }),
+        login(stack, "push-reject@example.com", { tty: [] }),
+        login(stack, "push-timeout@example.com", { tty: [] }),
+        login(stack, "push@example.com", {
+          tty: [],
+          args: ["--mfa-timeout", "1"],
+        }),
+        login(stack, "push-number@example.com", {
+          tty: [{ expect: "Tap 92", send: "\x03" }],
+        }),
+      ]);
+    await t.step("approved after WAITING polls", () => {
+      assertLoggedIn(solo, approved);
+      assert.equal(count(approved.tty, APPROVE), 1, approved.tty);
+      assert.ok(!approved.tty.includes("Tap "), approved.tty);
+      // The verify POST and two polls (pushPolls 2), one push sent.
+      assert.equal(verifyPosts(solo.okta, "push").length, 3);
+      assert.equal(solo.okta.sent(OKTA_FACTOR_IDS.push), 1);
+      // authn, verify, 2 polls, embed link, SSO page.
+      assert.equal(solo.okta.requests.length, 6);
+      // Two polls about 2 s apart.
+      assert.ok(approved.ms >= 2 * PUSH_POLL_MS, `${approved.ms} ms`);
+    });
+    await t.step("number challenge: the terminal shows the number", () => {
+      assertLoggedIn(stack, number);
+      assert.equal(count(number.tty, APPROVE), 1, number.tty);
+      // Shown once although every WAITING answer repeats it.
+      assert.equal(count(number.tty, "Tap 92 on your device"), 1, number.tty);
+    });
+    await t.step("rejected", () => {
+      assertFailed(stack, rejected, /push was rejected/);
+      assert.ok(rejected.tty.includes(APPROVE));
+    });
+    await t.step("Okta answers TIMEOUT", () => {
+      assertFailed(stack, timeout, /timed out at Okta \(TIMEOUT\)/);
+      assert.match(timeout.stderr, /--mfa-timeout/);
+    });
+    await t.step("--mfa-timeout 1 ends the wait", () => {
+      assertFailed(stack, deadline, /timed out.*within 1 s.*--mfa-timeout/);
+      assert.ok(deadline.tty.includes(APPROVE));
+      assert.ok(deadline.ms < approved.ms, `${deadline.ms} ms`);
+    });
+    await t.step("Ctrl-C while waiting stops at once", () => {
+      // SIGINT from the terminal driver: the default action ends the process.
+      assert.equal(interrupted.code, -2, interrupted.stderr);
+      assert.equal(interrupted.stdout, "");
+      assert.deepEqual(interrupted.unanswered, []);
+      assert.ok(interrupted.ms < approved.ms, `${interrupted.ms} ms`);
+    });
+  },
+);
 
-Deno.test("okta mfa e2e: totp right first time, verbose log clean", async () => {
+e2eTest("okta mfa e2e: totp right first time, verbose log clean", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "totp@example.com", {
     args: ["-v"],
@@ -220,7 +224,7 @@ Deno.test("okta mfa e2e: totp right first time, verbose log clean", async () => 
   assert.equal(count(result.tty, "Okta Verify code: "), 1);
 });
 
-Deno.test("okta mfa e2e: totp wrong, then right", async () => {
+e2eTest("okta mfa e2e: totp wrong, then right", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "totp@example.com", {
     tty: [
@@ -234,7 +238,7 @@ Deno.test("okta mfa e2e: totp wrong, then right", async () => {
   assert.equal(verifyPosts(stack.okta, "totp").length, 2);
 });
 
-Deno.test("okta mfa e2e: Google Authenticator code", async () => {
+e2eTest("okta mfa e2e: Google Authenticator code", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "google@example.com", {
     tty: [{ expect: "Google Authenticator code: ", send: type(TOTP_CODE) }],
@@ -242,7 +246,7 @@ Deno.test("okta mfa e2e: Google Authenticator code", async () => {
   assertLoggedIn(stack, result);
 });
 
-Deno.test("okta mfa e2e: three wrong codes fail", async () => {
+e2eTest("okta mfa e2e: three wrong codes fail", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "totp@example.com", {
     args: ["-v"],
@@ -258,31 +262,34 @@ Deno.test("okta mfa e2e: three wrong codes fail", async () => {
   assert.equal(verifyPosts(stack.okta, "totp").length, 3);
 });
 
-Deno.test("okta mfa e2e: sms sends, Enter resends, then the code verifies", async () => {
-  await using stack = await startStack(STACK);
-  const result = await login(stack, "sms@example.com", {
-    args: ["-v"],
-    tty: [
-      { expect: "SMS code (Enter to resend): ", send: type("") },
-      { expect: "SMS code (Enter to resend): ", send: type(SENT_CODE) },
-    ],
-  });
-  assertLoggedIn(stack, result);
-  assert.ok(
-    result.tty.includes("Code sent by SMS to +1 XXX-XXX-1234"),
-    result.tty,
-  );
-  assert.ok(result.tty.includes("Code sent again by SMS"), result.tty);
-  assert.equal(stack.okta.sent(OKTA_FACTOR_IDS.sms), 2);
-  const paths = verifyPosts(stack.okta, "sms").map((r) => r.path);
-  assert.deepEqual(paths.map((p) => p.replace(/^.*\/verify/, "verify")), [
-    "verify",
-    "verify/resend",
-    "verify",
-  ]);
-});
+e2eTest(
+  "okta mfa e2e: sms sends, Enter resends, then the code verifies",
+  async () => {
+    await using stack = await startStack(STACK);
+    const result = await login(stack, "sms@example.com", {
+      args: ["-v"],
+      tty: [
+        { expect: "SMS code (Enter to resend): ", send: type("") },
+        { expect: "SMS code (Enter to resend): ", send: type(SENT_CODE) },
+      ],
+    });
+    assertLoggedIn(stack, result);
+    assert.ok(
+      result.tty.includes("Code sent by SMS to +1 XXX-XXX-1234"),
+      result.tty,
+    );
+    assert.ok(result.tty.includes("Code sent again by SMS"), result.tty);
+    assert.equal(stack.okta.sent(OKTA_FACTOR_IDS.sms), 2);
+    const paths = verifyPosts(stack.okta, "sms").map((r) => r.path);
+    assert.deepEqual(paths.map((p) => p.replace(/^.*\/verify/, "verify")), [
+      "verify",
+      "verify/resend",
+      "verify",
+    ]);
+  },
+);
 
-Deno.test("okta mfa e2e: voice call", async () => {
+e2eTest("okta mfa e2e: voice call", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "call@example.com", {
     tty: [{ expect: "(Enter to call again): ", send: type(SENT_CODE) }],
@@ -292,7 +299,7 @@ Deno.test("okta mfa e2e: voice call", async () => {
   assert.equal(stack.okta.sent(OKTA_FACTOR_IDS.call), 1);
 });
 
-Deno.test("okta mfa e2e: email, with a resend and a wrong code", async () => {
+e2eTest("okta mfa e2e: email, with a resend and a wrong code", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "email@example.com", {
     tty: [
@@ -310,7 +317,7 @@ Deno.test("okta mfa e2e: email, with a resend and a wrong code", async () => {
   assert.equal(stack.okta.sent(OKTA_FACTOR_IDS.email), 2);
 });
 
-Deno.test("okta mfa e2e: YubiKey OTP", async () => {
+e2eTest("okta mfa e2e: YubiKey OTP", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "yubikey@example.com", {
     tty: [{ expect: "YubiKey: press the button: ", send: type(YUBIKEY_OTP) }],
@@ -318,7 +325,7 @@ Deno.test("okta mfa e2e: YubiKey OTP", async () => {
   assertLoggedIn(stack, result);
 });
 
-Deno.test("okta mfa e2e: several factors, menu on the terminal", async () => {
+e2eTest("okta mfa e2e: several factors, menu on the terminal", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "multi@example.com", {
     tty: [
@@ -340,7 +347,7 @@ Deno.test("okta mfa e2e: several factors, menu on the terminal", async () => {
   assert.equal(stack.okta.sent(OKTA_FACTOR_IDS.sms), 0);
 });
 
-Deno.test("okta mfa e2e: --mfa picks the factor without a menu", async () => {
+e2eTest("okta mfa e2e: --mfa picks the factor without a menu", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "multi@example.com", {
     args: ["--mfa", "sms"],
@@ -351,21 +358,24 @@ Deno.test("okta mfa e2e: --mfa picks the factor without a menu", async () => {
   assert.equal(stack.okta.sent(OKTA_FACTOR_IDS.sms), 1);
 });
 
-Deno.test("okta mfa e2e: --mfa for a factor not enrolled lists the enrolled ones", async () => {
-  await using stack = await startStack(STACK);
-  const result = await login(stack, "totp@example.com", {
-    args: ["--mfa", "push"],
-    tty: [],
-  });
-  assertFailed(
-    stack,
-    result,
-    /--mfa push.*no such factor.*Okta Verify code \[--mfa totp\]/,
-  );
-  assert.equal(result.tty, "");
-});
+e2eTest(
+  "okta mfa e2e: --mfa for a factor not enrolled lists the enrolled ones",
+  async () => {
+    await using stack = await startStack(STACK);
+    const result = await login(stack, "totp@example.com", {
+      args: ["--mfa", "push"],
+      tty: [],
+    });
+    assertFailed(
+      stack,
+      result,
+      /--mfa push.*no such factor.*Okta Verify code \[--mfa totp\]/,
+    );
+    assert.equal(result.tty, "");
+  },
+);
 
-Deno.test("okta mfa e2e: Duo only, the error names the factor", async () => {
+e2eTest("okta mfa e2e: Duo only, the error names the factor", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "duo@example.com", { tty: [] });
   assertFailed(stack, result, /Duo Security \(web\)/);
@@ -373,63 +383,72 @@ Deno.test("okta mfa e2e: Duo only, the error names the factor", async () => {
   assert.equal(result.tty, "");
 });
 
-Deno.test("okta mfa e2e: several factors without a terminal lists them and --mfa", async () => {
-  await using stack = await startStack(STACK);
-  const result = await login(stack, "multi@example.com");
-  assertFailed(stack, result, /no terminal/);
-  for (
-    const name of [
-      "Okta Verify push (Emulated iPhone) [--mfa push]",
-      "Okta Verify code [--mfa totp]",
-      "SMS to +1 XXX-XXX-1234 [--mfa sms]",
-      "--mfa push|totp|sms",
-    ]
-  ) {
-    assert.ok(result.stderr.includes(name), result.stderr);
-  }
-  assert.equal(stack.okta.sent(OKTA_FACTOR_IDS.push), 0);
-});
+e2eTest(
+  "okta mfa e2e: several factors without a terminal lists them and --mfa",
+  async () => {
+    await using stack = await startStack(STACK);
+    const result = await login(stack, "multi@example.com");
+    assertFailed(stack, result, /no terminal/);
+    for (
+      const name of [
+        "Okta Verify push (Emulated iPhone) [--mfa push]",
+        "Okta Verify code [--mfa totp]",
+        "SMS to +1 XXX-XXX-1234 [--mfa sms]",
+        "--mfa push|totp|sms",
+      ]
+    ) {
+      assert.ok(result.stderr.includes(name), result.stderr);
+    }
+    assert.equal(stack.okta.sent(OKTA_FACTOR_IDS.push), 0);
+  },
+);
 
-Deno.test("okta mfa e2e: AWSPROCESSCREDS_MFA_CODE without a terminal", async (t) => {
-  await using stack = await startStack(STACK);
-  const [right, wrong, multi] = await Promise.all([
-    login(stack, "totp@example.com", {
-      args: ["-v"],
-      env: { AWSPROCESSCREDS_MFA_CODE: TOTP_CODE },
-    }),
-    login(stack, "google@example.com", {
+e2eTest(
+  "okta mfa e2e: AWSPROCESSCREDS_MFA_CODE without a terminal",
+  async (t) => {
+    await using stack = await startStack(STACK);
+    const [right, wrong, multi] = await Promise.all([
+      login(stack, "totp@example.com", {
+        args: ["-v"],
+        env: { AWSPROCESSCREDS_MFA_CODE: TOTP_CODE },
+      }),
+      login(stack, "google@example.com", {
+        env: { AWSPROCESSCREDS_MFA_CODE: WRONG },
+      }),
+      login(stack, "multi@example.com", {
+        args: ["--mfa", "totp"],
+        env: { AWSPROCESSCREDS_MFA_CODE: TOTP_CODE },
+      }),
+    ]);
+    await t.step("right code", () => {
+      assertLoggedIn(stack, right);
+      assert.match(right.stderr, /AWSPROCESSCREDS_MFA_CODE/);
+    });
+    await t.step("wrong code fails at once", () => {
+      assertFailed(stack, wrong, /AWSPROCESSCREDS_MFA_CODE.*no terminal/);
+      assert.equal(wrong.stderr.trim().split("\n").length, 1, wrong.stderr);
+    });
+    await t.step("with --mfa among several factors", () => {
+      assertLoggedIn(stack, multi);
+    });
+  },
+);
+
+e2eTest(
+  "okta mfa e2e: a wrong AWSPROCESSCREDS_MFA_CODE asks on the terminal",
+  async () => {
+    await using stack = await startStack(STACK);
+    const result = await login(stack, "totp@example.com", {
       env: { AWSPROCESSCREDS_MFA_CODE: WRONG },
-    }),
-    login(stack, "multi@example.com", {
-      args: ["--mfa", "totp"],
-      env: { AWSPROCESSCREDS_MFA_CODE: TOTP_CODE },
-    }),
-  ]);
-  await t.step("right code", () => {
-    assertLoggedIn(stack, right);
-    assert.match(right.stderr, /AWSPROCESSCREDS_MFA_CODE/);
-  });
-  await t.step("wrong code fails at once", () => {
-    assertFailed(stack, wrong, /AWSPROCESSCREDS_MFA_CODE.*no terminal/);
-    assert.equal(wrong.stderr.trim().split("\n").length, 1, wrong.stderr);
-  });
-  await t.step("with --mfa among several factors", () => {
-    assertLoggedIn(stack, multi);
-  });
-});
+      tty: [{ expect: "Okta Verify code: ", send: type(TOTP_CODE) }],
+    });
+    assertLoggedIn(stack, result);
+    assert.equal(count(result.tty, "Okta Verify code: "), 1);
+    assert.ok(!result.tty.includes(WRONG), "the env code was shown");
+  },
+);
 
-Deno.test("okta mfa e2e: a wrong AWSPROCESSCREDS_MFA_CODE asks on the terminal", async () => {
-  await using stack = await startStack(STACK);
-  const result = await login(stack, "totp@example.com", {
-    env: { AWSPROCESSCREDS_MFA_CODE: WRONG },
-    tty: [{ expect: "Okta Verify code: ", send: type(TOTP_CODE) }],
-  });
-  assertLoggedIn(stack, result);
-  assert.equal(count(result.tty, "Okta Verify code: "), 1);
-  assert.ok(!result.tty.includes(WRONG), "the env code was shown");
-});
-
-Deno.test("okta mfa e2e: password warning, then MFA", async () => {
+e2eTest("okta mfa e2e: password warning, then MFA", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "warn-mfa@example.com", {
     env: { AWSPROCESSCREDS_PASSWORD: "" },
@@ -445,7 +464,7 @@ Deno.test("okta mfa e2e: password warning, then MFA", async () => {
   assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
 });
 
-Deno.test("okta mfa e2e: Ctrl-C at the code prompt exits 130", async () => {
+e2eTest("okta mfa e2e: Ctrl-C at the code prompt exits 130", async () => {
   await using stack = await startStack(STACK);
   const result = await login(stack, "totp@example.com", {
     tty: [{ expect: "Okta Verify code: ", send: "\x03" }],

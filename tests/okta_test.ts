@@ -9,7 +9,7 @@ import {
   ROLE_DEV,
   ROLE_SHORT,
 } from "./emulators/fixtures.ts";
-import { parseCredentials } from "./support/cli.ts";
+import { e2eTest, parseCredentials } from "./support/cli.ts";
 import { startStack } from "./support/stack.ts";
 
 const password = [{ expect: "Password: ", send: `${PASSWORD}\r` }];
@@ -20,29 +20,32 @@ function assertNoSecrets(text: string, ...secrets: string[]) {
   }
 }
 
-Deno.test("okta: login prints exactly one JSON object and the prompt goes to the terminal", async () => {
-  await using stack = await startStack();
-  const r = await stack.run([
-    ...stack.oktaArgs("alice@example.com"),
-    "-a",
-    ROLE_DEV,
-  ], {
-    tty: password,
-  });
-  assert.equal(r.code, 0, r.stderr);
-  const creds = parseCredentials(r.stdout);
-  assert.equal(creds.Version, 1);
-  assert.match(creds.AccessKeyId, /^ASIA/);
-  assert.match(creds.Expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  assert.equal(stack.sts.issued.at(-1)?.accessKeyId, creds.AccessKeyId);
-  assert.equal(stack.sts.issued.at(-1)?.roleArn, ROLE_DEV);
-  assert.match(r.tty, /^Password: /);
-  assert.ok(!r.tty.includes(PASSWORD), "the password was echoed");
-  assert.equal(r.stderr, "");
-  assert.equal(stack.okta.authnCount(), 1);
-});
+e2eTest(
+  "okta: login prints exactly one JSON object and the prompt goes to the terminal",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run([
+      ...stack.oktaArgs("alice@example.com"),
+      "-a",
+      ROLE_DEV,
+    ], {
+      tty: password,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const creds = parseCredentials(r.stdout);
+    assert.equal(creds.Version, 1);
+    assert.match(creds.AccessKeyId, /^ASIA/);
+    assert.match(creds.Expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(stack.sts.issued.at(-1)?.accessKeyId, creds.AccessKeyId);
+    assert.equal(stack.sts.issued.at(-1)?.roleArn, ROLE_DEV);
+    assert.match(r.tty, /^Password: /);
+    assert.ok(!r.tty.includes(PASSWORD), "the password was echoed");
+    assert.equal(r.stderr, "");
+    assert.equal(stack.okta.authnCount(), 1);
+  },
+);
 
-Deno.test("okta: the cookie set on the 302 reaches the SAML app", async () => {
+e2eTest("okta: the cookie set on the 302 reaches the SAML app", async () => {
   await using stack = await startStack();
   const r = await stack.run([
     ...stack.oktaArgs("alice@example.com"),
@@ -57,25 +60,28 @@ Deno.test("okta: the cookie set on the 302 reaches the SAML app", async () => {
   assert.match(sso.cookie, /sid=/);
 });
 
-Deno.test("okta: wrong password fails with a clear message and no secret", async () => {
-  await using stack = await startStack();
-  const r = await stack.run([
-    ...stack.oktaArgs("alice@example.com"),
-    "-a",
-    ROLE_DEV,
-  ], {
-    tty: [{ expect: "Password: ", send: "not the password\r" }],
-  });
-  assert.equal(r.code, 1);
-  assert.equal(r.stdout, "");
-  assert.match(
-    r.stderr,
-    /rejected the username or password \(HTTP 401, E0000004\)/,
-  );
-  assertNoSecrets(r.stderr, "not the password");
-});
+e2eTest(
+  "okta: wrong password fails with a clear message and no secret",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run([
+      ...stack.oktaArgs("alice@example.com"),
+      "-a",
+      ROLE_DEV,
+    ], {
+      tty: [{ expect: "Password: ", send: "not the password\r" }],
+    });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(
+      r.stderr,
+      /rejected the username or password \(HTTP 401, E0000004\)/,
+    );
+    assertNoSecrets(r.stderr, "not the password");
+  },
+);
 
-Deno.test("okta: a role not granted lists the granted ones", async () => {
+e2eTest("okta: a role not granted lists the granted ones", async () => {
   await using stack = await startStack();
   const r = await stack.run([
     ...stack.oktaArgs("solo@example.com"),
@@ -94,7 +100,7 @@ Deno.test("okta: a role not granted lists the granted ones", async () => {
   assert.equal(stack.sts.calls.length, 0);
 });
 
-Deno.test("okta: without -a a single granted role is used", async () => {
+e2eTest("okta: without -a a single granted role is used", async () => {
   await using stack = await startStack();
   const r = await stack.run(stack.oktaArgs("solo@example.com"), {
     tty: password,
@@ -103,121 +109,143 @@ Deno.test("okta: without -a a single granted role is used", async () => {
   assert.equal(stack.sts.issued.at(-1)?.roleArn, ROLE_DEV);
 });
 
-Deno.test("okta: without -a several roles are offered on the terminal", async () => {
-  await using stack = await startStack();
-  const r = await stack.run(stack.oktaArgs("alice@example.com"), {
-    tty: [...password, { expect: "Choose 1-2: ", send: "2\r" }],
-  });
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.tty, /1\) arn:aws:iam::123456789012:role\/dev/);
-  assert.equal(stack.sts.issued.at(-1)?.roleArn, ROLE_ADMIN);
-  parseCredentials(r.stdout);
-});
+e2eTest(
+  "okta: without -a several roles are offered on the terminal",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run(stack.oktaArgs("alice@example.com"), {
+      tty: [...password, { expect: "Choose 1-2: ", send: "2\r" }],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.tty, /1\) arn:aws:iam::123456789012:role\/dev/);
+    assert.equal(stack.sts.issued.at(-1)?.roleArn, ROLE_ADMIN);
+    parseCredentials(r.stdout);
+  },
+);
 
-Deno.test("okta: without -a and without a terminal the error lists the roles", async () => {
-  await using stack = await startStack();
-  const r = await stack.run(stack.oktaArgs("alice@example.com"), {
-    env: { AWSPROCESSCREDS_PASSWORD: PASSWORD },
-  });
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /pass -a with one of the granted roles/);
-  assert.match(r.stderr, /role\/dev/);
-  assert.match(r.stderr, /role\/admin/);
-});
+e2eTest(
+  "okta: without -a and without a terminal the error lists the roles",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run(stack.oktaArgs("alice@example.com"), {
+      env: { AWSPROCESSCREDS_PASSWORD: PASSWORD },
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /pass -a with one of the granted roles/);
+    assert.match(r.stderr, /role\/dev/);
+    assert.match(r.stderr, /role\/admin/);
+  },
+);
 
-Deno.test("okta: --list-roles prints ROLE PRINCIPAL lines and calls no STS", async () => {
-  await using stack = await startStack();
-  const r = await stack.run([
-    ...stack.oktaArgs("alice@example.com"),
-    "--list-roles",
-  ], {
-    tty: password,
-  });
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.stdout.trim().split("\n").sort(), [
-    `${ROLE_ADMIN} arn:aws:iam::123456789012:saml-provider/okta`,
-    `${ROLE_DEV} arn:aws:iam::123456789012:saml-provider/okta`,
-  ]);
-  assert.equal(stack.sts.calls.length, 0);
-});
+e2eTest(
+  "okta: --list-roles prints ROLE PRINCIPAL lines and calls no STS",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run([
+      ...stack.oktaArgs("alice@example.com"),
+      "--list-roles",
+    ], {
+      tty: password,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split("\n").sort(), [
+      `${ROLE_ADMIN} arn:aws:iam::123456789012:saml-provider/okta`,
+      `${ROLE_DEV} arn:aws:iam::123456789012:saml-provider/okta`,
+    ]);
+    assert.equal(stack.sts.calls.length, 0);
+  },
+);
 
-Deno.test("okta: the password from AWSPROCESSCREDS_PASSWORD needs no terminal", async () => {
-  await using stack = await startStack();
-  const r = await stack.run([
-    ...stack.oktaArgs("alice@example.com"),
-    "-a",
-    ROLE_DEV,
-    "-v",
-  ], {
-    env: { AWSPROCESSCREDS_PASSWORD: PASSWORD },
-  });
-  assert.equal(r.code, 0, r.stderr);
-  parseCredentials(r.stdout);
-  assertNoSecrets(r.stderr);
-});
+e2eTest(
+  "okta: the password from AWSPROCESSCREDS_PASSWORD needs no terminal",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run([
+      ...stack.oktaArgs("alice@example.com"),
+      "-a",
+      ROLE_DEV,
+      "-v",
+    ], {
+      env: { AWSPROCESSCREDS_PASSWORD: PASSWORD },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    parseCredentials(r.stdout);
+    assertNoSecrets(r.stderr);
+  },
+);
 
-Deno.test("okta: no terminal and no password variable fails at once", async () => {
-  await using stack = await startStack();
-  const r = await stack.run([
-    ...stack.oktaArgs("alice@example.com"),
-    "-a",
-    ROLE_DEV,
-  ]);
-  assert.equal(r.code, 1);
-  assert.equal(r.stdout, "");
-  assert.match(r.stderr, /no terminal is available/);
-  assert.match(r.stderr, /AWSPROCESSCREDS_PASSWORD/);
-  assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
-  assert.equal(stack.okta.requests.length, 0);
-});
+e2eTest(
+  "okta: no terminal and no password variable fails at once",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run([
+      ...stack.oktaArgs("alice@example.com"),
+      "-a",
+      ROLE_DEV,
+    ]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /no terminal is available/);
+    assert.match(r.stderr, /AWSPROCESSCREDS_PASSWORD/);
+    assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+    assert.equal(stack.okta.requests.length, 0);
+  },
+);
 
-Deno.test("okta: -v logs each step on stderr, keeps stdout pure and leaks no secret", async () => {
-  await using stack = await startStack();
-  const r = await stack.run([
-    ...stack.oktaArgs("alice@example.com"),
-    "-a",
-    ROLE_DEV,
-    "-v",
-  ], {
-    tty: password,
-  });
-  assert.equal(r.code, 0, r.stderr);
-  const creds = parseCredentials(r.stdout);
-  assert.match(r.stderr, /Cache miss/);
-  assert.match(
-    r.stderr,
-    /POST https:\/\/127\.0\.0\.1:\d+\/api\/v1\/authn -> 200/,
-  );
-  assert.match(r.stderr, /sessionToken=REDACTED/);
-  assert.match(r.stderr, /Role chosen: .*role\/dev/);
-  const sid = stack.okta.requests.find((q) => q.cookie.includes("sid="))!.cookie
-    .replace(/.*sid=([^;]+).*/, "$1");
-  assertNoSecrets(
-    r.stderr,
-    creds.SecretAccessKey,
-    creds.SessionToken,
-    sid,
-  );
-  assert.ok(!/20111[0-9a-f]{20}/.test(r.stderr), "a session token leaked");
-});
+e2eTest(
+  "okta: -v logs each step on stderr, keeps stdout pure and leaks no secret",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run([
+      ...stack.oktaArgs("alice@example.com"),
+      "-a",
+      ROLE_DEV,
+      "-v",
+    ], {
+      tty: password,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const creds = parseCredentials(r.stdout);
+    assert.match(r.stderr, /Cache miss/);
+    assert.match(
+      r.stderr,
+      /POST https:\/\/127\.0\.0\.1:\d+\/api\/v1\/authn -> 200/,
+    );
+    assert.match(r.stderr, /sessionToken=REDACTED/);
+    assert.match(r.stderr, /Role chosen: .*role\/dev/);
+    const sid = stack.okta.requests.find((q) => q.cookie.includes("sid="))!
+      .cookie
+      .replace(/.*sid=([^;]+).*/, "$1");
+    assertNoSecrets(
+      r.stderr,
+      creds.SecretAccessKey,
+      creds.SessionToken,
+      sid,
+    );
+    assert.ok(!/20111[0-9a-f]{20}/.test(r.stderr), "a session token leaked");
+  },
+);
 
-Deno.test("okta: SessionDuration above the role's maximum is retried without it", async () => {
-  await using stack = await startStack();
-  const r = await stack.run([
-    ...stack.oktaArgs("long@example.com"),
-    "-a",
-    ROLE_SHORT,
-  ], {
-    tty: password,
-  });
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /refused DurationSeconds 28800.*retrying/);
-  assert.deepEqual(stack.sts.calls.map((c) => c.ok), [false, true]);
-  assert.equal(stack.sts.calls[0].durationSeconds, 28800);
-  assert.equal(stack.sts.calls[1].durationSeconds, 3600);
-});
+e2eTest(
+  "okta: SessionDuration above the role's maximum is retried without it",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run([
+      ...stack.oktaArgs("long@example.com"),
+      "-a",
+      ROLE_SHORT,
+    ], {
+      tty: password,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /refused DurationSeconds 28800.*retrying/);
+    assert.deepEqual(stack.sts.calls.map((c) => c.ok), [false, true]);
+    assert.equal(stack.sts.calls[0].durationSeconds, 28800);
+    assert.equal(stack.sts.calls[1].durationSeconds, 3600);
+  },
+);
 
-Deno.test("okta: --duration is sent as DurationSeconds", async () => {
+e2eTest("okta: --duration is sent as DurationSeconds", async () => {
   await using stack = await startStack();
   const r = await stack.run(
     [
@@ -235,7 +263,7 @@ Deno.test("okta: --duration is sent as DurationSeconds", async () => {
   assert.ok(Math.abs(expires - Date.now() - 900_000) < 60_000);
 });
 
-Deno.test("okta: an STS error ends with its code and message", async () => {
+e2eTest("okta: an STS error ends with its code and message", async () => {
   await using stack = await startStack();
   const r = await stack.run([...stack.oktaArgs("denied@example.com")], {
     tty: password,
@@ -248,7 +276,7 @@ Deno.test("okta: an STS error ends with its code and message", async () => {
   );
 });
 
-Deno.test("okta: an STS outage is reported, not retried forever", async () => {
+e2eTest("okta: an STS outage is reported, not retried forever", async () => {
   await using stack = await startStack();
   stack.sts.failNext = {
     status: 400,
@@ -266,7 +294,7 @@ Deno.test("okta: an STS outage is reported, not retried forever", async () => {
   assert.match(r.stderr, /RegionDisabledException: STS is not activated/);
 });
 
-Deno.test("okta: a DOCTYPE in the assertion is refused", async () => {
+e2eTest("okta: a DOCTYPE in the assertion is refused", async () => {
   await using stack = await startStack();
   const r = await stack.run([
     ...stack.oktaArgs("doctype@example.com"),
@@ -280,7 +308,7 @@ Deno.test("okta: a DOCTYPE in the assertion is refused", async () => {
   assert.equal(stack.sts.calls.length, 0);
 });
 
-Deno.test("okta: changed IdP HTML names what was found", async () => {
+e2eTest("okta: changed IdP HTML names what was found", async () => {
   await using stack = await startStack();
   const r = await stack.run([
     ...stack.oktaArgs("changed@example.com"),
@@ -297,7 +325,7 @@ Deno.test("okta: changed IdP HTML names what was found", async () => {
   );
 });
 
-Deno.test("okta: a slow IdP hits --timeout", async () => {
+e2eTest("okta: a slow IdP hits --timeout", async () => {
   await using stack = await startStack();
   const r = await stack.run(
     [...stack.oktaArgs("slow@example.com"), "-a", ROLE_DEV, "--timeout", "1"],
@@ -308,7 +336,7 @@ Deno.test("okta: a slow IdP hits --timeout", async () => {
   assert.ok(r.ms < 5_000, `took ${r.ms} ms`);
 });
 
-Deno.test("okta: a slow STS hits --timeout", async () => {
+e2eTest("okta: a slow STS hits --timeout", async () => {
   await using stack = await startStack({ sts: { delayMs: 5_000 } });
   const r = await stack.run(
     [...stack.oktaArgs("alice@example.com"), "-a", ROLE_DEV, "--timeout", "1"],
@@ -319,7 +347,7 @@ Deno.test("okta: a slow STS hits --timeout", async () => {
   assert.equal(r.stdout, "");
 });
 
-Deno.test("okta: states that end the login name themselves", async () => {
+e2eTest("okta: states that end the login name themselves", async () => {
   await using stack = await startStack();
   const cases: [string, RegExp][] = [
     ["locked@example.com", /locked out \(LOCKED_OUT\)/],
@@ -345,7 +373,7 @@ Deno.test("okta: states that end the login name themselves", async () => {
   }
 });
 
-Deno.test("okta: a short rate limit is waited out once", async () => {
+e2eTest("okta: a short rate limit is waited out once", async () => {
   await using stack = await startStack();
   const r = await stack.run([
     ...stack.oktaArgs("ratelimit@example.com"),
@@ -359,16 +387,19 @@ Deno.test("okta: a short rate limit is waited out once", async () => {
   assert.equal(stack.okta.authnCount(), 2);
 });
 
-Deno.test("okta: PASSWORD_WARN continues with the skip link and says so", async () => {
-  await using stack = await startStack();
-  const r = await stack.run([
-    ...stack.oktaArgs("warn@example.com"),
-    "-a",
-    ROLE_DEV,
-  ], {
-    tty: password,
-  });
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.tty, /password expires soon/);
-  parseCredentials(r.stdout);
-});
+e2eTest(
+  "okta: PASSWORD_WARN continues with the skip link and says so",
+  async () => {
+    await using stack = await startStack();
+    const r = await stack.run([
+      ...stack.oktaArgs("warn@example.com"),
+      "-a",
+      ROLE_DEV,
+    ], {
+      tty: password,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.tty, /password expires soon/);
+    parseCredentials(r.stdout);
+  },
+);

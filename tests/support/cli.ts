@@ -181,3 +181,32 @@ export function parseCredentials(stdout: string): {
   }
   return JSON.parse(lines[0]);
 }
+
+/**
+ * Whether this machine can run main.ts the way the harness needs: a POSIX
+ * pty from python3 and util-linux `setsid` (Linux). Elsewhere (macOS,
+ * Windows) the end-to-end tests skip themselves; CI runs them on Linux.
+ */
+export const E2E_SUPPORTED: boolean = Deno.build.os === "linux" &&
+  await hasExecutable("setsid") && await hasExecutable("python3");
+
+async function hasExecutable(name: string): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/** Deno.test for end-to-end tests: skipped where {@link E2E_SUPPORTED} is false. */
+export function e2eTest(
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+): void {
+  Deno.test({ name, ignore: !E2E_SUPPORTED, fn });
+}
