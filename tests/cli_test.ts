@@ -8,6 +8,7 @@ import { PASSWORD, ROLE_DEV } from "./emulators/fixtures.ts";
 import {
   E2E_SUPPORTED,
   e2eTest,
+  hasExecutable,
   mainTs,
   parseCredentials,
   runCli,
@@ -165,7 +166,7 @@ e2eTest("cli: runs from a URL for --help and for one login", async () => {
 
 Deno.test({
   name: "cli: the AWS CLI uses the credentials through credential_process",
-  ignore: !E2E_SUPPORTED || !(await hasCommand("aws")),
+  ignore: !E2E_SUPPORTED || !(await hasExecutable("aws")),
   async fn() {
     await using stack = await startStack();
     const command = [
@@ -212,15 +213,3 @@ Deno.test({
     );
   },
 });
-
-async function hasCommand(name: string): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("sh", {
-      args: ["-c", `command -v ${name}`],
-      stdout: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}

@@ -190,7 +190,8 @@ export function parseCredentials(stdout: string): {
 export const E2E_SUPPORTED: boolean = Deno.build.os === "linux" &&
   await hasExecutable("setsid") && await hasExecutable("python3");
 
-async function hasExecutable(name: string): Promise<boolean> {
+/** Whether `name` is on PATH. */
+export async function hasExecutable(name: string): Promise<boolean> {
   try {
     const out = await new Deno.Command("sh", {
       args: ["-c", `command -v ${name}`],
