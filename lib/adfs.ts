@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { adfsErrorText } from "./adfs_error_text.ts";
 import { completeAdfsMfa, isAdfsMfaPage } from "./adfs_mfa.ts";
 import { LoginError } from "./errors.ts";
 import {
@@ -22,23 +23,6 @@ import type { LoginContext, Provider } from "./provider.ts";
 const ADFS2_USER = "ctl00$ContentPlaceHolder1$UsernameTextBox";
 const ADFS2_PASSWORD = "ctl00$ContentPlaceHolder1$PasswordTextBox";
 const MAX_STEPS = 12;
-
-/** The selectors ADFS puts its own error text in. */
-export const ADFS_ERROR_SELECTORS = [
-  "#errorText",
-  "#ctl00_ContentPlaceHolder1_ErrorTextLabel",
-  "#error",
-  ".error",
-];
-
-/** The IdP's own error text on a page, or "". */
-export function adfsErrorText(page: HtmlPage): string {
-  for (const selector of ADFS_ERROR_SELECTORS) {
-    const text = page.text(selector);
-    if (text) return text;
-  }
-  return "";
-}
 
 /** The sign-in form of a page and the names of its user and password fields. */
 export interface AdfsLoginForm {

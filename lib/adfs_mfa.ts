@@ -33,7 +33,7 @@
  *
  * @module
  */
-import { adfsErrorText } from "./adfs.ts";
+import { adfsErrorText } from "./adfs_error_text.ts";
 import { MfaError, NoTerminalError } from "./errors.ts";
 import {
   describeForms,

@@ -168,16 +168,3 @@ export class HttpSession {
     }
   }
 }
-
-/**
- * Throws a LoginError naming the host and status unless the response is 2xx.
- *
- * @param action What was being done, e.g. "open the Okta SAML app".
- */
-export function expectOk(response: HttpResponse, action: string): void {
-  if (response.status < 200 || response.status > 299) {
-    throw new LoginError(
-      `Cannot ${action}: ${response.url.host} answered HTTP ${response.status}`,
-    );
-  }
-}

@@ -59,10 +59,3 @@ export function createLogger(
     },
   };
 }
-
-/** A logger that drops everything (for tests). */
-export const silentLogger: Logger = {
-  debug() {},
-  warn() {},
-  secret() {},
-};

@@ -39,18 +39,12 @@ export async function choose(
   throw new NoTerminalError("Cannot choose: no valid answer after 3 tries");
 }
 
-/**
- * A prompter for when there is no terminal: every question fails at once with
- * a message saying how to proceed without one; `say` is dropped.
- */
-export function noTerminalPrompter(reason: string): Prompter {
-  const fail = (label: string) =>
-    Promise.reject(
-      new NoTerminalError(
-        `Cannot ask for ${
-          label.replace(/[:\s]+$/, "").toLowerCase()
-        }: ${reason}`,
-      ),
-    );
-  return { secret: fail, line: fail, say: () => Promise.resolve() };
+/** The error for a question that cannot be asked: names what was wanted and why. */
+export function noTerminalError(
+  label: string,
+  reason: string,
+): NoTerminalError {
+  return new NoTerminalError(
+    `Cannot ask for ${label.replace(/[:\s]+$/, "").toLowerCase()}: ${reason}`,
+  );
 }

@@ -155,7 +155,7 @@ async function getAssertion(
     for (const value of jar.values()) deps.logger.secret(value);
     const ctx = loginContext(options, deps, jar);
     deps.logger.debug("Trying the saved IdP session");
-    const saml = await ctx.provider.resume(ctx);
+    const saml = await provider.resume(ctx);
     if (saml) {
       deps.logger.debug("The saved IdP session gave a new assertion");
       return { saml, jar };
@@ -171,12 +171,11 @@ function loginContext(
   options: Options,
   deps: RunDeps,
   jar: CookieJar,
-): LoginContext & { provider: Provider } {
+): LoginContext {
   let password: Promise<string> | undefined;
   let envCode = deps.env.AWSPROCESSCREDS_MFA_CODE;
   deps.logger.secret(envCode);
-  const ctx: LoginContext & { provider: Provider } = {
-    provider: PROVIDERS[options.provider],
+  const ctx: LoginContext = {
     http: new HttpSession({
       fetch: deps.fetch,
       clock: deps.clock,

@@ -6,7 +6,7 @@
  * @module
  */
 import { InterruptedError, NoTerminalError } from "./errors.ts";
-import type { Prompter } from "./prompter.ts";
+import { noTerminalError, type Prompter } from "./prompter.ts";
 
 /** The reading and writing ends of a terminal. */
 export interface TtyDevice {
@@ -53,11 +53,7 @@ export function ttyPrompter(
         failed = true;
       }
     }
-    throw new NoTerminalError(
-      `Cannot ask for ${
-        label.replace(/[:\s]+$/, "").toLowerCase()
-      }: ${NO_TTY_HINT}`,
-    );
+    throw noTerminalError(label, NO_TTY_HINT);
   }
 
   async function write(tty: TtyDevice, text: string): Promise<void> {
