@@ -23,6 +23,7 @@ import {
   type AssertionOptions,
   buildSamlResponse,
   buildSamlXml,
+  registerIssued,
 } from "./emulators/saml_assertion.ts";
 import { caFile } from "./emulators/server.ts";
 import {
@@ -354,6 +355,7 @@ Deno.test("AssumeRoleWithSAML refuses undecodable or unparsable assertions with 
       "",
     );
     assert(!noSessionName.includes("RoleSessionName"));
+    registerIssued(noSessionName);
     assertError(
       await assume(sts, { SAMLAssertion: b64(noSessionName) }),
       400,
@@ -369,6 +371,36 @@ Deno.test("AssumeRoleWithSAML refuses undecodable or unparsable assertions with 
       "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}",
     );
     assertEq(sts.issued.length, 0);
+  });
+});
+
+Deno.test("AssumeRoleWithSAML refuses an assertion altered after the IdP issued it", async () => {
+  await withSts(async (sts) => {
+    const xml = buildSamlXml({
+      nameId: "monty@example.com",
+      roles: OKTA_ROLES,
+      style: "okta",
+    });
+    registerIssued(xml);
+    assertEq((await assume(sts, { SAMLAssertion: b64(xml) })).status, 200);
+    // One role more, as a tampering client might add: no longer the issued bytes.
+    const altered = xml.replace(
+      "</saml2:AttributeValue>",
+      `</saml2:AttributeValue><saml2:AttributeValue>${ROLE_ADMIN},${OKTA_PROVIDER}</saml2:AttributeValue>`,
+    );
+    assertError(
+      await assume(sts, { SAMLAssertion: b64(altered), RoleArn: ROLE_ADMIN }),
+      400,
+      "InvalidIdentityToken",
+      STS_MESSAGES.signatureInvalid,
+    );
+    // Even whitespace counts, as it does for a signed document.
+    assertError(
+      await assume(sts, { SAMLAssertion: b64(xml.replace("><", ">\n<")) }),
+      400,
+      "InvalidIdentityToken",
+      STS_MESSAGES.signatureInvalid,
+    );
   });
 });
 

@@ -1,9 +1,27 @@
 /**
- * Builds the SAML Responses the IdP emulators hand out. Unsigned: only our STS
- * emulator accepts them.
+ * Builds the SAML Responses the IdP emulators hand out. They are unsigned, so
+ * the STS emulator stands in for the signature check a real STS makes: it
+ * accepts only a document issued here, byte for byte ({@link wasIssued}). A
+ * client that alters the assertion between the IdP and STS is caught.
  *
  * @module
  */
+
+const issued = new Set<string>();
+
+/**
+ * Records `xml` as issued by an IdP, as a signature would vouch for it. The
+ * builders below call it; tests that hand-craft a document for STS call it
+ * themselves.
+ */
+export function registerIssued(xml: string): void {
+  issued.add(xml);
+}
+
+/** Whether `xml` is, byte for byte, a document an emulator issued. */
+export function wasIssued(xml: string): boolean {
+  return issued.has(xml);
+}
 
 /** A role the user is granted: an IAM role and the SAML provider it trusts. */
 export interface GrantedRole {
@@ -78,9 +96,11 @@ export function buildSamlXml(options: AssertionOptions): string {
     `</${p}AttributeStatement></${p}Assertion></samlp:Response>`;
 }
 
-/** Returns the base64 SAMLResponse (UTF-8 bytes of {@link buildSamlXml}). */
+/** Returns the base64 SAMLResponse (UTF-8 bytes of {@link buildSamlXml}), registered as issued. */
 export function buildSamlResponse(options: AssertionOptions): string {
-  const bytes = new TextEncoder().encode(buildSamlXml(options));
+  const xml = buildSamlXml(options);
+  registerIssued(xml);
+  const bytes = new TextEncoder().encode(xml);
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);

@@ -15,6 +15,7 @@
  */
 import { loadXmlParser } from "../../lib/deps.ts";
 import { ROLE_DENIED, ROLE_MAX_SESSION } from "./fixtures.ts";
+import { wasIssued } from "./saml_assertion.ts";
 import { abortableSleep, type RunningServer, serveTls } from "./server.ts";
 import {
   formatAmzDate,
@@ -43,6 +44,7 @@ const NAMEID_PREFIX = "urn:oasis:names:tc:SAML:2.0:nameid-format:";
 /** STS error messages, as AWS words them (those marked "emulator" are ours). */
 export const STS_MESSAGES = {
   accessDenied: "Not authorized to perform sts:AssumeRoleWithSAML",
+  signatureInvalid: "Response signature invalid",
   sessionNameRequired: "RoleSessionName is required in AuthnResponse",
   sessionNameInvalid:
     "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}",
@@ -118,6 +120,13 @@ export interface StsOptions {
   delayMs?: number;
   /** Port to bind; 0 (default) picks a free one. */
   port?: number;
+  /**
+   * Stands in for the signature check of real STS: whether the decoded
+   * Response document is one an IdP vouches for. Default: only documents an
+   * emulator issued, byte for byte (saml_assertion.ts `wasIssued`). A test
+   * against a real, signing IdP passes a check of that IdP's signature.
+   */
+  trust?: (xml: string) => boolean | Promise<boolean>;
 }
 
 /** A running STS emulator. */
@@ -456,6 +465,7 @@ function grantsRole(value: string, roleArn: string, principalArn: string) {
 export function startSts(options: StsOptions = {}): StsEmulator {
   const roleMaxSession = options.roleMaxSession ?? ROLE_MAX_SESSION;
   const now = options.now ?? (() => new Date());
+  const trust = options.trust ?? wasIssued;
   const closing = new AbortController();
   const byKeyId = new Map<string, IssuedCredentials>();
 
@@ -470,7 +480,11 @@ export function startSts(options: StsOptions = {}): StsEmulator {
       throw new StsError(failure.status, failure.code, failure.message);
     }
     const p = validateAssumeParams(params);
-    const assertion = await parseAssertion(decodeAssertion(p.assertion));
+    const xml = decodeAssertion(p.assertion);
+    const assertion = await parseAssertion(xml);
+    if (!(await trust(xml))) {
+      throw invalidToken(STS_MESSAGES.signatureInvalid);
+    }
     const at = now();
     if (at.getTime() - assertion.issueInstant.getTime() > 5 * 60_000) {
       throw new StsError(
