@@ -12,7 +12,7 @@ import { CliError } from "./lib/errors.ts";
 import { createLogger } from "./lib/logger.ts";
 import { formatCredentials, formatRoles } from "./lib/output.ts";
 import { run } from "./lib/run.ts";
-import { ttyPrompter } from "./lib/tty.ts";
+import { ttyPrompter } from "./lib/prompt/tty.ts";
 import { VERSION } from "./lib/version.ts";
 
 const encoder = new TextEncoder();

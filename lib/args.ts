@@ -5,7 +5,7 @@
  * @module
  */
 import { UsageError } from "./errors.ts";
-import { MFA_KINDS, type MfaKind } from "./provider.ts";
+import { MFA_KINDS, type MfaKind } from "./providers/provider.ts";
 
 /** The IdPs this tool speaks to. */
 export type ProviderName = "okta" | "adfs";

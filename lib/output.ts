@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { AwsCredentials } from "./sts.ts";
-import type { RolePair } from "./saml.ts";
+import type { AwsCredentials } from "./aws/sts.ts";
+import type { RolePair } from "./aws/saml.ts";
 
 /** Formats credentials as the one JSON line credential_process prints. */
 export function formatCredentials(credentials: AwsCredentials): string {

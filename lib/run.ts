@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { adfs } from "./adfs.ts";
+import { adfs } from "./providers/adfs/adfs.ts";
 import type { Options } from "./args.ts";
 import {
   type CacheEntry,
@@ -13,19 +13,19 @@ import {
   FileCache,
   freshCredentials,
   joinPath,
-} from "./cache.ts";
+} from "./cache/file_cache.ts";
 import type { Clock } from "./clock.ts";
-import { CookieJar } from "./cookie_jar.ts";
+import { CookieJar } from "./http/cookie_jar.ts";
 import { NoTerminalError } from "./errors.ts";
-import { HttpSession } from "./http_session.ts";
-import { acquireLock, type HeldLock } from "./lock.ts";
+import { HttpSession } from "./http/http_session.ts";
+import { acquireLock, type HeldLock } from "./cache/lock.ts";
 import type { Logger } from "./logger.ts";
-import { okta } from "./okta.ts";
-import type { Prompter } from "./prompter.ts";
-import type { LoginContext, Provider } from "./provider.ts";
-import { chooseRole } from "./role_choice.ts";
-import { parseSamlResponse, type RolePair } from "./saml.ts";
-import { assumeRoleWithSaml, type AwsCredentials } from "./sts.ts";
+import { okta } from "./providers/okta/okta.ts";
+import type { Prompter } from "./prompt/prompter.ts";
+import type { LoginContext, Provider } from "./providers/provider.ts";
+import { chooseRole } from "./aws/role_choice.ts";
+import { parseSamlResponse, type RolePair } from "./aws/saml.ts";
+import { assumeRoleWithSaml, type AwsCredentials } from "./aws/sts.ts";
 
 /** The I/O a run uses. */
 export interface RunDeps {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cacheKey, isFresh } from "../lib/cache.ts";
+import { cacheKey, isFresh } from "../lib/cache/file_cache.ts";
 
 const base = {
   provider: "okta",

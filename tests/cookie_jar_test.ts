@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CookieJar, parseSetCookie } from "../lib/cookie_jar.ts";
+import { CookieJar, parseSetCookie } from "../lib/http/cookie_jar.ts";
 
 const now = Date.parse("2030-01-01T00:00:00Z");
 const url = new URL("https://idp.example.com/adfs/ls/login");

@@ -5,7 +5,7 @@ import {
   formAction,
   formFields,
   parseHtml,
-} from "../lib/html_form.ts";
+} from "../lib/http/html_form.ts";
 
 Deno.test("parseHtml() decodes hex entities in attribute values (Okta)", async () => {
   const page = await parseHtml(

@@ -6,22 +6,22 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/logger.ts";
 import { LoginError, MfaError, NoTerminalError } from "../lib/errors.ts";
-import { HttpSession } from "../lib/http_session.ts";
-import { oktaSessionToken } from "../lib/okta.ts";
+import { HttpSession } from "../lib/http/http_session.ts";
+import { oktaSessionToken } from "../lib/providers/okta/okta.ts";
 import {
   completeOktaMfa,
   factorKind,
   factorLabel,
   PUSH_POLL_MS,
-} from "../lib/okta_mfa.ts";
+} from "../lib/providers/okta/classic_mfa.ts";
 import {
   OktaApi,
   OktaApiError,
   type OktaFactor,
   type OktaTransaction,
-} from "../lib/okta_api.ts";
-import type { Prompter } from "../lib/prompter.ts";
-import type { LoginContext, MfaKind } from "../lib/provider.ts";
+} from "../lib/providers/okta/classic_api.ts";
+import type { Prompter } from "../lib/prompt/prompter.ts";
+import type { LoginContext, MfaKind } from "../lib/providers/provider.ts";
 import {
   PASSWORD,
   ROLE_DEV,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SamlError } from "../lib/errors.ts";
-import { parseRoleValue, parseSamlResponse } from "../lib/saml.ts";
+import { parseRoleValue, parseSamlResponse } from "../lib/aws/saml.ts";
 import {
   ADFS_PROVIDER,
   OKTA_PROVIDER,

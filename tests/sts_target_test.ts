@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { StsError } from "../lib/errors.ts";
-import { resolveStsTarget } from "../lib/sts.ts";
+import { resolveStsTarget } from "../lib/aws/sts.ts";
 
 const aws = "arn:aws:iam::123456789012:role/dev";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { loadHtmlParser } from "./deps.ts";
+import { loadHtmlParser } from "../deps.ts";
 
 /** One input, select or textarea of a form. */
 export interface FormInput {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { loadXmlParser } from "./deps.ts";
-import { SamlError } from "./errors.ts";
+import { loadXmlParser } from "../deps.ts";
+import { SamlError } from "../errors.ts";
 
 /** A role the assertion grants, and the SAML provider it trusts. */
 export interface RolePair {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { HtmlPage } from "./html_form.ts";
+import type { HtmlPage } from "../../http/html_form.ts";
 
 /** The selectors ADFS puts its own error text in. */
 export const ADFS_ERROR_SELECTORS = [

@@ -33,8 +33,8 @@
  *
  * @module
  */
-import { adfsErrorText } from "./adfs_error_text.ts";
-import { MfaError, NoTerminalError } from "./errors.ts";
+import { adfsErrorText } from "./error_text.ts";
+import { MfaError, NoTerminalError } from "../../errors.ts";
 import {
   describeForms,
   findSamlResponse,
@@ -44,10 +44,10 @@ import {
   type HtmlForm,
   type HtmlPage,
   parseHtml,
-} from "./html_form.ts";
-import { type HttpResponse, requireHttps } from "./http_session.ts";
-import type { LoginContext, MfaKind } from "./provider.ts";
-import { choose } from "./prompter.ts";
+} from "../../http/html_form.ts";
+import { type HttpResponse, requireHttps } from "../../http/http_session.ts";
+import type { LoginContext, MfaKind } from "../provider.ts";
+import { choose } from "../../prompt/prompter.ts";
 
 /** How often a pending push is re-posted. */
 export const PUSH_POLL_MS = 2000;

@@ -7,11 +7,11 @@
  *
  * @module
  */
-import type { Clock } from "./clock.ts";
-import type { Cookie } from "./cookie_jar.ts";
-import { CacheError } from "./errors.ts";
-import type { Logger } from "./logger.ts";
-import type { AwsCredentials } from "./sts.ts";
+import type { Clock } from "../clock.ts";
+import type { Cookie } from "../http/cookie_jar.ts";
+import { CacheError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { AwsCredentials } from "../aws/sts.ts";
 
 /**
  * Joins a directory and a file name. Forward slashes work on every OS Deno

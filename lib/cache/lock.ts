@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Clock } from "./clock.ts";
-import { CacheError } from "./errors.ts";
+import type { Clock } from "../clock.ts";
+import { CacheError } from "../errors.ts";
 
 /** A held lock. */
 export interface HeldLock {

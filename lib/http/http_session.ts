@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import { CookieJar } from "./cookie_jar.ts";
-import { LoginError, TimeoutError } from "./errors.ts";
-import { type Logger, redactUrl } from "./logger.ts";
+import { LoginError, TimeoutError } from "../errors.ts";
+import { type Logger, redactUrl } from "../logger.ts";
 
 /** A response read in full. */
 export interface HttpResponse {

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { HttpSession } from "./http_session.ts";
-import { LoginError } from "./errors.ts";
-import type { Clock } from "./clock.ts";
-import type { Logger } from "./logger.ts";
+import type { HttpSession } from "../../http/http_session.ts";
+import { LoginError } from "../../errors.ts";
+import type { Clock } from "../../clock.ts";
+import type { Logger } from "../../logger.ts";
 
 /** A HAL link. */
 export interface OktaLink {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { NoTerminalError } from "./errors.ts";
+import { NoTerminalError } from "../errors.ts";
 
 /** Asks the person at the terminal. */
 export interface Prompter {

@@ -9,16 +9,16 @@
  *
  * @module
  */
-import { MfaError, NoTerminalError } from "./errors.ts";
+import { MfaError, NoTerminalError } from "../../errors.ts";
 import {
   type OktaApi,
   OktaApiError,
   type OktaFactor,
   type OktaLink,
   type OktaTransaction,
-} from "./okta_api.ts";
-import { choose, type Prompter } from "./prompter.ts";
-import type { LoginContext, MfaKind } from "./provider.ts";
+} from "./classic_api.ts";
+import { choose, type Prompter } from "../../prompt/prompter.ts";
+import type { LoginContext, MfaKind } from "../provider.ts";
 
 /** How often a push is polled while Okta answers WAITING. */
 export const PUSH_POLL_MS = 2_000;

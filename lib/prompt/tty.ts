@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InterruptedError, NoTerminalError } from "./errors.ts";
+import { InterruptedError, NoTerminalError } from "../errors.ts";
 import { noTerminalError, type Prompter } from "./prompter.ts";
 
 /** The reading and writing ends of a terminal. */

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { adfsErrorText } from "./adfs_error_text.ts";
+import { adfsErrorText } from "./error_text.ts";
 import { completeAdfsMfa, isAdfsMfaPage } from "./adfs_mfa.ts";
-import { LoginError } from "./errors.ts";
+import { LoginError } from "../../errors.ts";
 import {
   describeForms,
   findSamlResponse,
@@ -16,9 +16,9 @@ import {
   type HtmlForm,
   type HtmlPage,
   parseHtml,
-} from "./html_form.ts";
-import { type HttpResponse, requireHttps } from "./http_session.ts";
-import type { LoginContext, Provider } from "./provider.ts";
+} from "../../http/html_form.ts";
+import { type HttpResponse, requireHttps } from "../../http/http_session.ts";
+import type { LoginContext, Provider } from "../provider.ts";
 
 const ADFS2_USER = "ctl00$ContentPlaceHolder1$UsernameTextBox";
 const ADFS2_PASSWORD = "ctl00$ContentPlaceHolder1$PasswordTextBox";

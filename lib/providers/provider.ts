@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { Clock } from "./clock.ts";
-import type { HttpSession } from "./http_session.ts";
-import type { Logger } from "./logger.ts";
-import type { Prompter } from "./prompter.ts";
+import type { Clock } from "../clock.ts";
+import type { HttpSession } from "../http/http_session.ts";
+import type { Logger } from "../logger.ts";
+import type { Prompter } from "../prompt/prompter.ts";
 
 /** The second factor asked for with --mfa. */
 export type MfaKind = "push" | "totp" | "sms" | "call" | "email" | "yubikey";

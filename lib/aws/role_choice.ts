@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { NoTerminalError, RoleError } from "./errors.ts";
-import { choose, type Prompter } from "./prompter.ts";
+import { NoTerminalError, RoleError } from "../errors.ts";
+import { choose, type Prompter } from "../prompt/prompter.ts";
 import type { RolePair } from "./saml.ts";
 
 /**

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { loadFetchHttpHandler, loadStsClient } from "./deps.ts";
-import { StsError, TimeoutError } from "./errors.ts";
-import type { Logger } from "./logger.ts";
+import { loadFetchHttpHandler, loadStsClient } from "../deps.ts";
+import { StsError, TimeoutError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import type { RolePair } from "./saml.ts";
 
 /** Temporary AWS credentials. */

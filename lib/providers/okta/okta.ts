@@ -4,12 +4,16 @@
  *
  * @module
  */
-import { LoginError } from "./errors.ts";
-import type { HttpResponse } from "./http_session.ts";
-import { describeForms, findSamlResponse, parseHtml } from "./html_form.ts";
-import { OktaApi, type OktaTransaction } from "./okta_api.ts";
-import { completeOktaMfa } from "./okta_mfa.ts";
-import type { LoginContext, Provider } from "./provider.ts";
+import { LoginError } from "../../errors.ts";
+import type { HttpResponse } from "../../http/http_session.ts";
+import {
+  describeForms,
+  findSamlResponse,
+  parseHtml,
+} from "../../http/html_form.ts";
+import { OktaApi, type OktaTransaction } from "./classic_api.ts";
+import { completeOktaMfa } from "./classic_mfa.ts";
+import type { LoginContext, Provider } from "../provider.ts";
 
 /** Most state transitions one login may take before giving up. */
 const MAX_STEPS = 20;
