@@ -72,10 +72,48 @@ export class TimeoutError extends CliError {
   }
 }
 
-/** A prompt was needed but no terminal is available. */
+/**
+ * A question had to be asked but nothing can ask it: no terminal (and no
+ * desktop dialog). Carries what was to be asked and why it cannot be, so a
+ * caller can add its own advice without reading the message.
+ */
 export class NoTerminalError extends CliError {
+  /** What was to be asked, e.g. "password". */
+  readonly question: string;
+  /** Why it cannot be asked. */
+  readonly reason: string;
+  /** What the person can do instead, if known. */
+  readonly hint: string | undefined;
+
+  /** Builds "Cannot ask for QUESTION: REASON[. HINT]". */
+  constructor(question: string, reason: string, hint?: string) {
+    super(`Cannot ask for ${question}: ${reason}${hint ? `. ${hint}` : ""}`);
+    this.question = question;
+    this.reason = reason;
+    this.hint = hint;
+  }
+
+  /** The same error with `hint` as its advice. */
+  withHint(hint: string): NoTerminalError {
+    return new NoTerminalError(this.question, this.reason, hint);
+  }
+
   override get name(): string {
     return "NoTerminalError";
+  }
+}
+
+/** A menu got no valid answer after three tries. */
+export class InvalidAnswerError extends CliError {
+  override get name(): string {
+    return "InvalidAnswerError";
+  }
+}
+
+/** The person closed or cancelled a dialog. */
+export class CancelledError extends CliError {
+  override get name(): string {
+    return "CancelledError";
   }
 }
 

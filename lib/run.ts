@@ -216,8 +216,8 @@ async function readPassword(deps: RunDeps): Promise<string> {
     return password;
   } catch (error) {
     if (error instanceof NoTerminalError) {
-      throw new NoTerminalError(
-        `${error.message}. Set AWSPROCESSCREDS_PASSWORD to supply the password, or run the command once from a terminal so the credentials are cached`,
+      throw error.withHint(
+        "Set AWSPROCESSCREDS_PASSWORD to supply the password, or run the command once from a terminal so the credentials are cached",
       );
     }
     throw error;

@@ -20,7 +20,6 @@ import {
   type OktaFactor,
   type OktaTransaction,
 } from "../lib/providers/okta/classic_api.ts";
-import type { Prompter } from "../lib/prompt/prompter.ts";
 import type { LoginContext, MfaKind } from "../lib/providers/provider.ts";
 import {
   PASSWORD,
@@ -43,6 +42,11 @@ import {
 } from "./support/cli.ts";
 import { type Stack, type StackOptions, startStack } from "./support/stack.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
+import { fakeClock } from "./support/fake_clock.ts";
+import {
+  type ScriptedPrompter,
+  scriptedPrompter,
+} from "./support/scripted_prompter.ts";
 
 // ---------------------------------------------------------------------------
 // End to end: main.ts under a pseudo-terminal
@@ -476,46 +480,10 @@ e2eTest("okta mfa e2e: Ctrl-C at the code prompt exits 130", async () => {
 // In process: scripted Prompter, fake clock
 // ---------------------------------------------------------------------------
 
-interface Scripted extends Prompter {
-  /** Prompts, answers and messages in order. */
-  transcript: string[];
-}
-
-/**
- * A Prompter answering `answers` in order; `null` means no terminal (every
- * question fails with NoTerminalError). Running out of answers fails the test.
- */
-function scripted(answers: string[] | null): Scripted {
-  const transcript: string[] = [];
-  const ask = (label: string) => {
-    if (answers === null) {
-      return Promise.reject(
-        new NoTerminalError(`Cannot ask for ${label}: no terminal`),
-      );
-    }
-    transcript.push(label);
-    const answer = answers.shift();
-    if (answer === undefined) {
-      return Promise.reject(new Error(`unexpected prompt ${label}`));
-    }
-    transcript.push(`> ${answer}`);
-    return Promise.resolve(answer);
-  };
-  return {
-    transcript,
-    secret: ask,
-    line: ask,
-    say(text) {
-      transcript.push(text);
-      return Promise.resolve();
-    },
-  };
-}
-
 interface Harness {
   ctx: LoginContext;
   api: OktaApi;
-  prompter: Scripted;
+  prompter: ScriptedPrompter;
   sleeps: number[];
   logs: string[];
 }
@@ -528,19 +496,11 @@ function harness(options: {
   envCode?: string;
   endpoint?: string;
 }): Harness {
-  let now = Date.now();
-  const sleeps: number[] = [];
-  const clock = {
-    now: () => new Date(now),
-    sleep: (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-      return Promise.resolve();
-    },
-  };
+  const clock = fakeClock();
+  const sleeps = clock.sleeps;
   const logs: string[] = [];
   const logger = createLogger((line) => logs.push(line), true);
-  const prompter = scripted(
+  const prompter = scriptedPrompter(
     options.answers === undefined ? [] : options.answers,
   );
   const http = new HttpSession({

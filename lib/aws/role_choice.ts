@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { NoTerminalError, RoleError } from "../errors.ts";
-import { choose, type Prompter } from "../prompt/prompter.ts";
+import { InvalidAnswerError, NoTerminalError, RoleError } from "../errors.ts";
+import type { Prompter } from "../prompt/prompter.ts";
 import type { RolePair } from "./saml.ts";
 
 /**
@@ -31,13 +31,17 @@ export async function chooseRole(
   }
   if (roles.length === 1) return roles[0];
   try {
-    const index = await choose(
-      prompter,
+    const index = await prompter.choose(
       "Several roles are granted:",
       roles.map((r) => r.roleArn),
     );
     return roles[index];
   } catch (error) {
+    if (error instanceof InvalidAnswerError) {
+      throw new RoleError(
+        `Cannot choose a role: no valid answer after 3 tries. Pass -a with one of the granted roles:\n${granted()}`,
+      );
+    }
     if (error instanceof NoTerminalError) {
       throw new RoleError(
         `Cannot choose a role without a terminal: pass -a with one of the granted roles:\n${granted()}`,

@@ -1,50 +1,76 @@
 /**
  * Everything a person must see or answer while the AWS CLI captures stdout
- * and stderr goes through a Prompter: the real one talks to the terminal
- * (/dev/tty), tests hand in a scripted one.
+ * and stderr goes through a Prompter. The terminal (tty.ts) is one; tests hand
+ * in a scripted one. The providers only ever see this interface.
  *
  * @module
  */
-import { NoTerminalError } from "../errors.ts";
+import { InvalidAnswerError, NoTerminalError } from "../errors.ts";
 
-/** Asks the person at the terminal. */
+/** Asks the person, and shows them what they must know. */
 export interface Prompter {
-  /** Reads a secret with echo off. */
+  /** Reads a secret without showing it (password, hidden code). */
   secret(label: string): Promise<string>;
-  /** Reads a line with echo on (codes, choices). */
+  /** Reads a line, shown as typed (codes). */
   line(label: string): Promise<string>;
-  /** Shows a line of text (progress, the push number). */
+  /** Shows a line of progress. */
   say(text: string): Promise<void>;
+  /**
+   * Asks the person to pick one of `items`; returns its index.
+   *
+   * @throws {InvalidAnswerError} after three invalid answers.
+   * @throws {NoTerminalError} when nothing can ask.
+   */
+  choose(title: string, items: readonly string[]): Promise<number>;
+  /**
+   * Shows `text` while something is pending (the Okta Verify number during a
+   * push). The returned function takes it away again; calling it twice is
+   * harmless.
+   */
+  notice(text: string): Promise<() => void>;
+  /** Releases the terminal or closes any window still open. */
+  close(): void;
 }
+
+/** How many invalid menu answers are accepted before giving up. */
+export const MENU_TRIES = 3;
 
 /**
- * Asks the person to pick one of `items` by number; returns its index.
- * Invalid answers ask again, at most three times in all.
+ * A numbered menu asked line by line: what the terminal and scripted
+ * prompters do for {@link Prompter.choose}.
+ *
+ * @param io The line-based part of a prompter.
+ * @throws {InvalidAnswerError} after {@link MENU_TRIES} invalid answers.
  */
-export async function choose(
-  prompter: Prompter,
+export async function lineMenu(
+  io: Pick<Prompter, "say" | "line">,
   title: string,
-  items: string[],
+  items: readonly string[],
 ): Promise<number> {
-  await prompter.say(title);
+  await io.say(title);
   for (const [i, item] of items.entries()) {
-    await prompter.say(`  ${i + 1}) ${item}`);
+    await io.say(`  ${i + 1}) ${item}`);
   }
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const answer = (await prompter.line(`Choose 1-${items.length}: `)).trim();
+  for (let attempt = 0; attempt < MENU_TRIES; attempt++) {
+    const answer = (await io.line(`Choose 1-${items.length}: `)).trim();
     const n = Number(answer);
-    if (Number.isInteger(n) && n >= 1 && n <= items.length) return n - 1;
-    await prompter.say(`Please enter a number from 1 to ${items.length}.`);
+    if (/^\d+$/.test(answer) && n >= 1 && n <= items.length) return n - 1;
+    await io.say(`Please enter a number from 1 to ${items.length}.`);
   }
-  throw new NoTerminalError("Cannot choose: no valid answer after 3 tries");
+  throw new InvalidAnswerError(
+    `Cannot choose: no valid answer after ${MENU_TRIES} tries`,
+  );
 }
 
-/** The error for a question that cannot be asked: names what was wanted and why. */
+/** What a prompt label asks for, as a noun: "Password: " gives "password". */
+export function questionOf(label: string): string {
+  return label.replace(/[:?\s]+$/, "").toLowerCase();
+}
+
+/** The error for a question that cannot be asked, with what was wanted and why. */
 export function noTerminalError(
   label: string,
   reason: string,
 ): NoTerminalError {
-  return new NoTerminalError(
-    `Cannot ask for ${label.replace(/[:\s]+$/, "").toLowerCase()}: ${reason}`,
-  );
+  return new NoTerminalError(questionOf(label), reason);
 }

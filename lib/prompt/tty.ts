@@ -6,7 +6,12 @@
  * @module
  */
 import { InterruptedError, NoTerminalError } from "../errors.ts";
-import { noTerminalError, type Prompter } from "./prompter.ts";
+import {
+  lineMenu,
+  noTerminalError,
+  type Prompter,
+  questionOf,
+} from "./prompter.ts";
 
 /** The reading and writing ends of a terminal. */
 export interface TtyDevice {
@@ -36,7 +41,7 @@ const NO_TTY_HINT =
  */
 export function ttyPrompter(
   open: () => Promise<TtyDevice> = openTty,
-): Prompter & { close(): void } {
+): Prompter {
   let device: TtyDevice | undefined;
   let failed = false;
   const encoder = new TextEncoder();
@@ -79,7 +84,7 @@ export function ttyPrompter(
       for (;;) {
         const n = await tty.reader.read(buf);
         if (n === null) {
-          throw new NoTerminalError("Cannot read from the terminal: it closed");
+          throw new NoTerminalError(questionOf(label), "the terminal closed");
         }
         for (const byte of buf.subarray(0, n)) {
           if (byte === 3) {
@@ -120,7 +125,7 @@ export function ttyPrompter(
     }
   }
 
-  return {
+  const prompter: Prompter = {
     async secret(label) {
       return await read(await get(label), label, false);
     },
@@ -135,6 +140,13 @@ export function ttyPrompter(
         // No terminal: nothing to show it on. The caller's next question fails.
       }
     },
+    choose(title, items) {
+      return lineMenu(prompter, title, items);
+    },
+    async notice(text) {
+      await prompter.say(text);
+      return () => {};
+    },
     close() {
       if (!device) return;
       device.reader.close();
@@ -142,4 +154,5 @@ export function ttyPrompter(
       device = undefined;
     },
   };
+  return prompter;
 }

@@ -47,7 +47,6 @@ import {
 } from "../../http/html_form.ts";
 import { type HttpResponse, requireHttps } from "../../http/http_session.ts";
 import type { LoginContext, MfaKind } from "../provider.ts";
-import { choose } from "../../prompt/prompter.ts";
 
 /** How often a pending push is re-posted. */
 export const PUSH_POLL_MS = 2000;
@@ -276,8 +275,8 @@ async function askCode(
           `ADFS second factor failed: ${refused} (the code from AWSPROCESSCREDS_MFA_CODE was refused and no terminal is available to ask for another)`,
         );
       }
-      throw new NoTerminalError(
-        `${error.message}. Set AWSPROCESSCREDS_MFA_CODE to supply the code, or run the command once from a terminal so the credentials are cached`,
+      throw error.withHint(
+        "Set AWSPROCESSCREDS_MFA_CODE to supply the code, or run the command once from a terminal so the credentials are cached",
       );
     }
     throw error;
@@ -422,18 +421,14 @@ async function pickMethod(
   }
   if (methods.length === 1) return methods[0];
   try {
-    const index = await choose(
-      ctx.prompter,
+    const index = await ctx.prompter.choose(
       "Choose how to sign in:",
       methods.map((m) => m.label),
     );
     return methods[index];
   } catch (error) {
     if (error instanceof NoTerminalError) {
-      const reason = error.message.replace(
-        /^Cannot (ask for [^:]*|choose): /,
-        "",
-      );
+      const reason = error.reason;
       const kinds = (Object.keys(MFA_METHOD_RULES) as MfaKind[]).filter((k) =>
         methodsFor(k, methods).length > 0
       );

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { MfaError, NoTerminalError } from "../../errors.ts";
+import { InvalidAnswerError, MfaError, NoTerminalError } from "../../errors.ts";
 import {
   type OktaApi,
   OktaApiError,
@@ -17,7 +17,6 @@ import {
   type OktaLink,
   type OktaTransaction,
 } from "./classic_api.ts";
-import { choose, type Prompter } from "../../prompt/prompter.ts";
 import type { LoginContext, MfaKind } from "../provider.ts";
 
 /** How often a push is polled while Okta answers WAITING. */
@@ -146,28 +145,6 @@ function kindsOf(driven: Driven[]): string {
 const UNSUPPORTED_HINT =
   "this tool can use Okta Verify push, TOTP codes (Okta Verify, Google Authenticator), SMS, voice call, email or a YubiKey";
 
-/**
- * Wraps `prompter` so the caller can tell whether any question was answered
- * (a first question failing means there is no terminal).
- */
-function tracking(prompter: Prompter): Prompter & { answered: boolean } {
-  const wrapped = {
-    answered: false,
-    secret: async (label: string) => {
-      const answer = await prompter.secret(label);
-      wrapped.answered = true;
-      return answer;
-    },
-    line: async (label: string) => {
-      const answer = await prompter.line(label);
-      wrapped.answered = true;
-      return answer;
-    },
-    say: (text: string) => prompter.say(text),
-  };
-  return wrapped;
-}
-
 /** Picks the factor to verify, or throws an MfaError that says why not. */
 async function chooseFactor(
   ctx: LoginContext,
@@ -224,7 +201,7 @@ async function menu(
   byFlag: boolean,
   unsupported: OktaFactor[] = [],
 ): Promise<Driven> {
-  const prompter = tracking(ctx.prompter);
+  const prompter = ctx.prompter;
   try {
     if (unsupported.length) {
       await prompter.say(
@@ -233,8 +210,7 @@ async function menu(
         }`,
       );
     }
-    const index = await choose(
-      prompter,
+    const index = await prompter.choose(
       byFlag
         ? `Okta: several ${ctx.mfa} factors are enrolled; which one?`
         : "Okta asks for a second factor. Choose one (or pass --mfa next time):",
@@ -242,12 +218,12 @@ async function menu(
     );
     return offered[index];
   } catch (error) {
-    if (!(error instanceof NoTerminalError)) throw error;
-    if (prompter.answered) {
+    if (error instanceof InvalidAnswerError) {
       throw new MfaError(
         "Cannot complete Okta MFA: no valid factor was chosen after 3 tries",
       );
     }
+    if (!(error instanceof NoTerminalError)) throw error;
     if (byFlag) {
       // --mfa was explicit; with no terminal to tell them apart take the first.
       ctx.logger.debug(
