@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/logger.ts";
-import { LoginError, MfaError, NoTerminalError } from "../lib/errors.ts";
+import { LoginError, MfaError } from "../lib/errors.ts";
 import { HttpSession } from "../lib/http/http_session.ts";
 import { oktaSessionToken } from "../lib/providers/okta/okta.ts";
 import {
