@@ -5,16 +5,15 @@
  * @module
  */
 import { UsageError } from "./errors.ts";
-import { MFA_KINDS, type MfaKind } from "./providers/provider.ts";
-
-/** The IdPs this tool speaks to. */
-export type ProviderName = "okta" | "adfs";
+import { isMfaKind, MFA_KINDS, type MfaKind } from "./mfa/mfa_kind.ts";
+import { mfaKindsOf, providerEntry, PROVIDERS } from "./providers/registry.ts";
 
 /** Everything the command line says. */
 export interface Options {
   endpoint: URL;
   username: string;
-  provider: ProviderName;
+  /** A `-p` name from the provider registry. */
+  provider: string;
   roleArn?: string;
   cache: boolean;
   verbose: boolean;
@@ -35,17 +34,35 @@ export type Command =
   | { kind: "version" }
   | { kind: "run"; options: Options };
 
-/** The usage text. */
-export const USAGE =
-  `Usage: awsprocesscreds-saml -e ENDPOINT -u USERNAME -p okta|adfs [-a ROLE_ARN] [options]
+function orList(items: readonly string[]): string {
+  return items.length < 2
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
+
+function providerHelp(): string {
+  return PROVIDERS.map((p) => {
+    const kinds = mfaKindsOf(p).map((k) =>
+      `      --mfa ${k.padEnd(8)} ${p.mfa[k]}`
+    );
+    return [`  ${p.name} (${p.title}): -e is ${p.endpoint}`, ...kinds].join(
+      "\n",
+    );
+  }).join("\n");
+}
+
+/** The usage text; the provider parts come from the registry. */
+export const USAGE: string =
+  `Usage: awsprocesscreds-saml -e ENDPOINT -u USERNAME -p ${
+    PROVIDERS.map((p) => p.name).join("|")
+  } [-a ROLE_ARN] [options]
 
 Prints temporary AWS credentials for credential_process after a SAML login.
 
 Required:
-  -e, --endpoint URL        IdP URL (https): the Okta AWS app embed link, or the
-                            ADFS IdpInitiatedSignOn.aspx?loginToRp=... URL
+  -e, --endpoint URL        IdP URL (https); see Providers below
   -u, --username NAME       IdP username
-  -p, --provider NAME       okta or adfs
+  -p, --provider NAME       ${orList(PROVIDERS.map((p) => p.name))}
 
 Options:
   -a, --role-arn ARN        role to assume; without it a single granted role is
@@ -54,7 +71,8 @@ Options:
                             SessionDuration, else the role's default
       --region REGION       STS region (default: AWS_REGION, else the partition's)
       --timeout SECONDS     timeout of each network request (default 30)
-      --mfa FACTOR          push, totp, sms, call, email or yubikey
+      --mfa FACTOR          ${orList(MFA_KINDS)}; what each
+                            means depends on the provider (below)
       --mfa-timeout SECONDS how long to wait for a push approval (default 60)
       --lock-timeout SECONDS
                             how long to wait for a concurrent login of the same
@@ -68,6 +86,9 @@ Options:
   -v, --verbose             log each step to stderr (secrets redacted)
   -h, --help                show this help
       --version             show the version
+
+Providers:
+${providerHelp()}
 
 Environment:
   AWSPROCESSCREDS_PASSWORD  the password, for unattended use
@@ -193,10 +214,13 @@ export function parseCommandLine(argv: string[]): Command {
       `Invalid value for --endpoint: ${endpoint.protocol}// is refused; the IdP must use https`,
     );
   }
-  const provider = str("provider");
-  if (provider !== "okta" && provider !== "adfs") {
+  const provider = str("provider")!;
+  const entry = providerEntry(provider);
+  if (!entry) {
     throw new UsageError(
-      `Invalid value for --provider: ${provider} (expected okta or adfs)`,
+      `Invalid value for --provider: ${provider} (expected ${
+        orList(PROVIDERS.map((p) => p.name))
+      })`,
     );
   }
   const roleArn = str("role-arn");
@@ -212,9 +236,10 @@ export function parseCommandLine(argv: string[]): Command {
     throw new UsageError(`Invalid value for --region: ${region}`);
   }
   const mfa = str("mfa");
-  if (mfa !== undefined && !MFA_KINDS.includes(mfa as MfaKind)) {
+  const kinds = mfaKindsOf(entry);
+  if (mfa !== undefined && !(isMfaKind(mfa) && kinds.includes(mfa))) {
     throw new UsageError(
-      `Invalid value for --mfa: ${mfa} (expected ${MFA_KINDS.join(", ")})`,
+      `Invalid value for --mfa: ${mfa} (${entry.name} takes ${orList(kinds)})`,
     );
   }
   const duration = seconds("duration", str("duration"), 900, 43200);

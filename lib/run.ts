@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { adfs } from "./providers/adfs/adfs.ts";
 import type { Options } from "./args.ts";
 import {
   type CacheEntry,
@@ -20,9 +19,9 @@ import { NoTerminalError } from "./errors.ts";
 import { HttpSession } from "./http/http_session.ts";
 import { acquireLock, type HeldLock } from "./cache/lock.ts";
 import type { Logger } from "./logger.ts";
-import { okta } from "./providers/okta/okta.ts";
 import type { Prompter } from "./prompt/prompter.ts";
-import type { LoginContext, Provider } from "./providers/provider.ts";
+import type { LoginContext } from "./providers/provider.ts";
+import { providerEntry } from "./providers/registry.ts";
 import { chooseRole } from "./aws/role_choice.ts";
 import { parseSamlResponse, type RolePair } from "./aws/saml.ts";
 import { assumeRoleWithSaml, type AwsCredentials } from "./aws/sts.ts";
@@ -48,8 +47,6 @@ export type RunResult =
 
 /** How long a saved IdP session is tried at most. */
 export const IDP_SESSION_MAX_MS = 12 * 3600_000;
-
-const PROVIDERS: Record<Options["provider"], Provider> = { okta, adfs };
 
 /** Runs one invocation. */
 export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
@@ -145,7 +142,9 @@ async function getAssertion(
   deps: RunDeps,
   entry: CacheEntry | undefined,
 ): Promise<{ saml: string; jar: CookieJar }> {
-  const provider = PROVIDERS[options.provider];
+  const registered = providerEntry(options.provider);
+  if (!registered) throw new Error(`No provider ${options.provider}`);
+  const provider = await registered.load();
   const saved = options.sessionReuse && entry?.idpSession &&
       entry.idpSession.expires > deps.clock.now().getTime()
     ? entry.idpSession

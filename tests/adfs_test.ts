@@ -147,7 +147,7 @@ e2eTest("adfs mfa: three wrong codes fail with the IdP's text", async () => {
   const r = await login("code", {
     tty: [PASSWORD_STEP, wrong, wrong, wrong],
   });
-  assertFailure(r, "second factor failed", ADFS_TEXT.badCode);
+  assertFailure(r, "ADFS MFA failed", ADFS_TEXT.badCode);
   assert.deepEqual(r.unanswered, []);
   assert.equal(r.tty.split("Verification code: ").length - 1, 3);
   assert.equal(r.badCodes, 3);
@@ -162,7 +162,7 @@ e2eTest(
       tty: [
         PASSWORD_STEP,
         { expect: "Verification code: ", send: "\r" },
-        { expect: "No code entered.", send: "" },
+        { expect: "Please enter the code.", send: "" },
         { expect: "Verification code: ", send: `${TOTP_CODE}\r` },
       ],
     });
@@ -249,7 +249,7 @@ e2eTest("adfs mfa: push denied fails with the IdP's text", async () => {
     stack: { adfs: { pushPolls: 0 } },
     tty: [PASSWORD_STEP],
   });
-  assertFailure(r, "second factor failed", ADFS_TEXT.pushDenied);
+  assertFailure(r, "ADFS MFA failed", ADFS_TEXT.pushDenied);
   assert.ok(r.tty.includes("Approve the sign-in on your phone"));
 });
 
@@ -279,7 +279,7 @@ e2eTest("adfs mfa: method chosen from the menu on the terminal", async () => {
     ],
   });
   assertSuccess(r);
-  assert.ok(r.tty.includes("Choose how to sign in:"), r.tty);
+  assert.ok(r.tty.includes("ADFS asks for a second factor. Choose one"), r.tty);
   assert.ok(r.tty.includes("1) Azure Multi-Factor Authentication"));
   assert.ok(r.tty.includes("2) Symantec VIP"));
   assert.ok(r.tty.includes("3) RSA SecurID"));

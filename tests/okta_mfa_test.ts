@@ -5,22 +5,23 @@
  */
 import assert from "node:assert/strict";
 import { createLogger } from "../lib/logger.ts";
-import { LoginError, MfaError } from "../lib/errors.ts";
+import { LoginError, MfaError, NoTerminalError } from "../lib/errors.ts";
 import { HttpSession } from "../lib/http/http_session.ts";
-import { oktaSessionToken } from "../lib/providers/okta/okta.ts";
+import { oktaSessionToken } from "../lib/providers/okta/classic.ts";
+import { completeOktaMfa } from "../lib/providers/okta/classic_mfa.ts";
 import {
-  completeOktaMfa,
   factorKind,
   factorLabel,
-  PUSH_POLL_MS,
-} from "../lib/providers/okta/classic_mfa.ts";
+} from "../lib/providers/okta/classic_factors.ts";
+import { PUSH_POLL_MS } from "../lib/mfa/push_wait.ts";
+import type { MfaKind } from "../lib/mfa/mfa_kind.ts";
 import {
   OktaApi,
   OktaApiError,
   type OktaFactor,
   type OktaTransaction,
 } from "../lib/providers/okta/classic_api.ts";
-import type { LoginContext, MfaKind } from "../lib/providers/provider.ts";
+import type { LoginContext } from "../lib/providers/provider.ts";
 import {
   PASSWORD,
   ROLE_DEV,
@@ -903,19 +904,20 @@ Deno.test("okta mfa in-process: factor choice", async (t) => {
     );
   });
   await t.step(
-    "--mfa totp with two TOTP apps: menu, or the first without a terminal",
+    "--mfa totp with two TOTP apps: the first, never a menu",
     async () => {
       const okta = fakeOkta({
         [path(GOOGLE)]: [SUCCESS],
-        [path(TOTP)]: [SUCCESS],
+        [path(TOTP)]: [SUCCESS, SUCCESS],
       });
       const h = harness({
         fetch: okta.fetch,
         mfa: "totp",
-        answers: ["2", TOTP_CODE],
+        answers: [TOTP_CODE],
       });
       await completeOktaMfa(h.ctx, h.api, required(PUSH, TOTP, GOOGLE));
-      assert.equal(okta.posts[0][0], path(GOOGLE));
+      assert.equal(okta.posts[0][0], path(TOTP));
+      assert.ok(!h.prompter.transcript.some((l) => l.startsWith("Choose")));
       const h2 = harness({
         fetch: okta.fetch,
         mfa: "totp",
@@ -938,7 +940,10 @@ Deno.test("okta mfa in-process: factor choice", async (t) => {
     await assert.rejects(
       completeOktaMfa(h.ctx, h.api, required(TOTP)),
       (e) =>
-        e instanceof MfaError && /AWSPROCESSCREDS_MFA_CODE/.test(e.message),
+        e instanceof NoTerminalError &&
+        /^Cannot ask for okta verify code: .*AWSPROCESSCREDS_MFA_CODE/.test(
+          e.message,
+        ),
     );
   });
 });

@@ -5,77 +5,25 @@
  *
  * @module
  */
-import { adfsErrorText } from "./error_text.ts";
-import { completeAdfsMfa, isAdfsMfaPage } from "./adfs_mfa.ts";
 import { LoginError } from "../../errors.ts";
 import {
   describeForms,
   findSamlResponse,
   formAction,
-  formFields,
-  type HtmlForm,
-  type HtmlPage,
   parseHtml,
 } from "../../http/html_form.ts";
 import { type HttpResponse, requireHttps } from "../../http/http_session.ts";
 import type { LoginContext, Provider } from "../provider.ts";
+import {
+  adfsErrorText,
+  findLoginForm,
+  isAdfsMfaPage,
+  LOGIN_FORM_SHAPES,
+  loginFields,
+} from "./pages.ts";
+import { completeAdfsMfa } from "./second_factor.ts";
 
-const ADFS2_USER = "ctl00$ContentPlaceHolder1$UsernameTextBox";
-const ADFS2_PASSWORD = "ctl00$ContentPlaceHolder1$PasswordTextBox";
 const MAX_STEPS = 12;
-
-/** The sign-in form of a page and the names of its user and password fields. */
-export interface AdfsLoginForm {
-  form: HtmlForm;
-  userField: string;
-  passwordField: string;
-}
-
-/** Finds the sign-in form: loginForm, the ADFS 2.0 form, or any form with a password input. */
-export function findLoginForm(page: HtmlPage): AdfsLoginForm | undefined {
-  const has = (f: HtmlForm, name: string) =>
-    f.inputs.some((i) => i.name === name);
-  const modern = page.forms.find((f) =>
-    f.id === "loginForm" && has(f, "UserName") && has(f, "Password")
-  );
-  if (modern) {
-    return { form: modern, userField: "UserName", passwordField: "Password" };
-  }
-  const legacy = page.forms.find((f) => has(f, ADFS2_USER));
-  if (legacy) {
-    return {
-      form: legacy,
-      userField: ADFS2_USER,
-      passwordField: ADFS2_PASSWORD,
-    };
-  }
-  for (const form of page.forms) {
-    const password = form.inputs.find((i) => i.type === "password");
-    const user = form.inputs.find((i) =>
-      i.type !== "hidden" && i.type !== "password" &&
-      /user|email|login/i.test(i.name)
-    );
-    if (password && user) {
-      return { form, userField: user.name, passwordField: password.name };
-    }
-  }
-  return undefined;
-}
-
-/** Builds the body of the sign-in post: the form's own inputs only. */
-export function loginFields(
-  login: AdfsLoginForm,
-  username: string,
-  password: string,
-): URLSearchParams {
-  const fields = formFields(login.form);
-  fields.set(login.userField, username);
-  fields.set(login.passwordField, password);
-  if (login.form.id === "loginForm" && !fields.has("AuthMethod")) {
-    fields.set("AuthMethod", "FormsAuthentication");
-  }
-  return fields;
-}
 
 async function walk(
   ctx: LoginContext,
@@ -131,7 +79,7 @@ async function walk(
     if (text) throw new LoginError(`ADFS login failed: ${text}`);
     if (!interactive) return undefined;
     throw new LoginError(
-      `Cannot find the ADFS sign-in form at ${res.url.host}: expected form#loginForm with UserName and Password, or the ADFS 2.0 form with ${ADFS2_USER}; found ${
+      `Cannot find the ADFS sign-in form at ${res.url.host}: expected ${LOGIN_FORM_SHAPES}; found ${
         describeForms(page)
       }`,
     );

@@ -1,0 +1,153 @@
+/**
+ * Okta Classic factors in one table: for each factor type, the `--mfa` kind
+ * that picks it (none if this tool cannot drive it), its name in menus, and
+ * for code factors the prompt, the name of the code and the "code sent" line.
+ *
+ * @module
+ */
+import type { MfaKind } from "../../mfa/mfa_kind.ts";
+import type { OktaFactor } from "./classic_api.ts";
+
+/** How a code factor is asked for. */
+export interface CodeFactorText {
+  /** What the code is called in messages ("SMS code"). */
+  name: string;
+  /** The prompt. */
+  prompt: string;
+  /** The line after a code was sent (SMS, call, email), if it is sent. */
+  sent?(again: boolean): string;
+}
+
+/** What this tool knows about one enrolled factor. */
+export interface FactorInfo {
+  /** The --mfa kind that picks it; undefined when this tool cannot drive it. */
+  kind?: MfaKind;
+  /** Its name in menus and errors. */
+  label: string;
+  /** Set for code factors. */
+  code?: CodeFactorText;
+}
+
+function profileText(factor: OktaFactor, key: string): string | undefined {
+  const value = factor.profile?.[key];
+  return typeof value === "string" && value.trim() ? value.trim() : undefined;
+}
+
+function totpName(provider: string, raw: OktaFactor): string {
+  if (provider === "OKTA") return "Okta Verify code";
+  if (provider === "GOOGLE") return "Google Authenticator code";
+  return `Authenticator app code (${raw.provider || "unknown provider"})`;
+}
+
+type Row = (factor: OktaFactor, provider: string) => FactorInfo | undefined;
+
+/** factorType → what it is; a row answers undefined for a provider it does not know. */
+const FACTORS: Record<string, Row> = {
+  "push": (f, provider) => {
+    if (provider !== "OKTA") return undefined;
+    const device = profileText(f, "name");
+    return {
+      kind: "push",
+      label: `Okta Verify push${device ? ` (${device})` : ""}`,
+    };
+  },
+  "token:software:totp": (f, provider) => {
+    const name = totpName(provider, f);
+    return { kind: "totp", label: name, code: { name, prompt: `${name}: ` } };
+  },
+  "token:hardware": (_f, provider) =>
+    provider === "YUBICO"
+      ? {
+        kind: "yubikey",
+        label: "YubiKey",
+        code: { name: "YubiKey OTP", prompt: "YubiKey: press the button: " },
+      }
+      : { label: "Hardware token" },
+  "sms": (f) => {
+    const phone = profileText(f, "phoneNumber");
+    return {
+      kind: "sms",
+      label: `SMS${phone ? ` to ${phone}` : ""}`,
+      code: {
+        name: "SMS code",
+        prompt: "SMS code (Enter to resend): ",
+        sent: (again) =>
+          `Code sent${again ? " again" : ""} by SMS to ${
+            phone ?? "your phone"
+          }`,
+      },
+    };
+  },
+  "call": (f) => {
+    const phone = profileText(f, "phoneNumber");
+    return {
+      kind: "call",
+      label: `Phone call${phone ? ` to ${phone}` : ""}`,
+      code: {
+        name: "code from the phone call",
+        prompt: "Code from the call (Enter to call again): ",
+        sent: (again) =>
+          `Calling ${phone ?? "your phone"}${
+            again ? " again" : ""
+          } with a code`,
+      },
+    };
+  },
+  "email": (f) => {
+    const email = profileText(f, "email");
+    return {
+      kind: "email",
+      label: `Email${email ? ` to ${email}` : ""}`,
+      code: {
+        name: "email code",
+        prompt: "Email code (Enter to resend): ",
+        sent: (again) =>
+          `Code sent${again ? " again" : ""} by email to ${
+            email ?? "your address"
+          }`,
+      },
+    };
+  },
+  "web": (_f, provider) =>
+    provider === "DUO" ? { label: "Duo Security (web)" } : undefined,
+  "webauthn": () => ({ label: "Security key or biometric (WebAuthn)" }),
+  "u2f": () => ({ label: "U2F security key" }),
+  "question": () => ({ label: "Security question" }),
+  "token": (_f, provider) =>
+    provider === "RSA"
+      ? { label: "RSA SecurID" }
+      : provider === "SYMANTEC"
+      ? { label: "Symantec VIP" }
+      : undefined,
+  "signed_nonce": () => ({ label: "Okta FastPass" }),
+  "claims_provider": () => ({
+    label: "Another identity provider (claims provider)",
+  }),
+};
+
+/** Looks a factor up in the table. */
+export function factorInfo(factor: OktaFactor): FactorInfo {
+  const provider = String(factor.provider ?? "").toUpperCase();
+  const row = Object.hasOwn(FACTORS, factor.factorType)
+    ? FACTORS[factor.factorType]
+    : undefined;
+  return row?.(factor, provider) ?? {
+    label: `${factor.factorType || "unknown factor"}${
+      factor.provider ? ` (${factor.provider})` : ""
+    }`,
+  };
+}
+
+/** The --mfa kind of a factor, or undefined if this tool cannot drive it. */
+export function factorKind(factor: OktaFactor): MfaKind | undefined {
+  return factorInfo(factor).kind;
+}
+
+/** A human name for any factor, for menus and error messages. */
+export function factorLabel(factor: OktaFactor): string {
+  return factorInfo(factor).label;
+}
+
+/** What this tool can drive, for the "nothing usable" error. */
+export const SUPPORTED_HINT =
+  "this tool can use Okta Verify push, TOTP codes (Okta Verify, Google Authenticator), SMS, voice call, email or a YubiKey";
