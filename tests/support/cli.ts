@@ -60,15 +60,44 @@ export interface CliResult {
   ms: number;
 }
 
+/**
+ * Variables a test run inherits from the machine: how it trusts TLS and
+ * reaches the network (a TLS-inspecting proxy needs its CA), so a child
+ * Deno that must fetch a module still can. Emulator traffic stays on
+ * loopback through NO_PROXY.
+ */
+const PASSED_THROUGH = [
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "DENO_TLS_CA_STORE",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+];
+
 /** The environment a test run gets: loopback only, the test CA trusted. */
 export async function baseEnv(home: string): Promise<Record<string, string>> {
+  const inherited: Record<string, string> = {};
+  for (const name of PASSED_THROUGH) {
+    const value = Deno.env.get(name);
+    if (value) inherited[name] = value;
+  }
+  const noProxy = [
+    "127.0.0.1",
+    "localhost",
+    ...(Deno.env.get("NO_PROXY") ?? Deno.env.get("no_proxy") ?? "").split(",")
+      .map((h) => h.trim()).filter(Boolean),
+  ].join(",");
   return {
+    ...inherited,
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     HOME: home,
     DENO_DIR: await getDenoDir(),
     DENO_CERT: caFile,
-    NO_PROXY: "127.0.0.1,localhost",
-    no_proxy: "127.0.0.1,localhost",
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
     AWS_CONFIG_FILE: `${home}/.aws/config`,
     AWS_SHARED_CREDENTIALS_FILE: `${home}/.aws/credentials`,
     NO_COLOR: "1",
