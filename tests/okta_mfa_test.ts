@@ -529,7 +529,7 @@ function harness(options: {
   if (options.mfa) ctx.mfa = options.mfa;
   return {
     ctx,
-    api: new OktaApi(http, clock, logger),
+    api: new OktaApi(http, clock, logger, ctx.endpoint),
     prompter,
     sleeps,
     logs,

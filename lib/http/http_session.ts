@@ -1,7 +1,8 @@
 /**
  * The one way lib/ talks HTTP: an injected fetch, a cookie jar, redirects
- * followed by hand (so cookies set on a 302 are kept), HTTPS on every hop and
- * a timeout on every request.
+ * followed by hand (so cookies set on a 302 are kept), HTTPS on every hop, a
+ * timeout on every request, a size cap on every body, and secrets kept to
+ * the origin that asked for them.
  *
  * @module
  */
@@ -9,39 +10,63 @@ import type { Clock } from "../clock.ts";
 import { CookieJar } from "./cookie_jar.ts";
 import { LoginError, TimeoutError } from "../errors.ts";
 import { type Logger, redactUrl } from "../logger.ts";
+import { readCapped } from "./read_capped.ts";
 
 /** A response read in full. */
 export interface HttpResponse {
   /** The URL that answered (after redirects). */
   url: URL;
+  /** The HTTP status. */
   status: number;
+  /** The response headers. */
   headers: Headers;
+  /** The body, decoded as UTF-8. */
   text: string;
 }
 
 /** What to send. */
 export interface HttpRequest {
+  /** GET (default) or POST. */
   method?: "GET" | "POST";
-  /** A form body (sent urlencoded) or a JSON value. */
+  /** A form body (sent urlencoded). */
   form?: URLSearchParams;
+  /** A JSON body. */
   json?: unknown;
+  /** Extra request headers. */
   headers?: Record<string, string>;
   /** Follow redirects (default true). */
   follow?: boolean;
+  /**
+   * The page or API that asked for this body (a password, a code, a state
+   * token). The body goes only to that origin: a request to another one is
+   * refused before it is sent, and a 307/308 to another origin is not
+   * followed. Required in practice for every request that carries a secret.
+   */
+  askedBy?: URL;
 }
 
 /** What an HTTP session is built from. */
 export interface HttpSessionOptions {
+  /** The fetch to use. */
   fetch: typeof fetch;
+  /** The clock for cookie expiry. */
   clock: Clock;
+  /** The -v log. */
   logger: Logger;
   /** Per-request timeout in milliseconds. */
   timeoutMs: number;
+  /** The cookie jar to share; a new one by default. */
   jar?: CookieJar;
   /** Most redirects followed for one request (default 10). */
   maxRedirects?: number;
+  /** The User-Agent header. */
   userAgent?: string;
+  /** Largest body read, in bytes after content decoding (default {@link MAX_BODY_BYTES}). */
+  maxBodyBytes?: number;
 }
+
+/** The largest HTML or JSON body read from an IdP: 5 MiB. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -52,6 +77,29 @@ export function requireHttps(url: URL, what: string): void {
       `Refusing to ${what} over plain HTTP: ${
         redactUrl(url)
       } (the IdP must use https)`,
+    );
+  }
+}
+
+/** Throws unless `url` has the origin of `askedBy`: secrets stay with their origin. */
+export function requireSameOrigin(url: URL, askedBy: URL, what: string): void {
+  if (url.origin !== askedBy.origin) {
+    throw new LoginError(
+      `Refusing to ${what} to ${url.host}: it was asked for by ${askedBy.host}, and a password, code or state token goes only to the origin that asked for it`,
+    );
+  }
+}
+
+/** A Location header as a URL, or a clean error whose text holds no query. */
+function resolveLocation(location: string, base: URL): URL {
+  try {
+    return new URL(location, base);
+  } catch {
+    const shown = location.replace(/[?#].*$/s, "?REDACTED").slice(0, 200);
+    throw new LoginError(
+      `Cannot follow the redirect from ${base.host}: the Location header is not a URL (${
+        JSON.stringify(shown)
+      })`,
     );
   }
 }
@@ -71,7 +119,8 @@ export class HttpSession {
   /**
    * Sends a request, following redirects by hand. Every hop must be https.
    *
-   * @throws {LoginError} on plain HTTP, a network failure or too many redirects.
+   * @throws {LoginError} on plain HTTP, a body headed for another origin, a
+   *   network failure, too many redirects, or a body over the size cap.
    * @throws {TimeoutError} when a hop takes longer than the timeout.
    */
   async request(
@@ -98,6 +147,9 @@ export class HttpSession {
     }
     for (let hop = 0;; hop++) {
       requireHttps(current, "send a request");
+      if (body !== undefined && request.askedBy) {
+        requireSameOrigin(current, request.askedBy, "send the form");
+      }
       const cookie = this.jar.header(current, clock.now().getTime());
       const hopHeaders = { ...headers };
       if (cookie) hopHeaders["cookie"] = cookie;
@@ -128,7 +180,7 @@ export class HttpSession {
             `Cannot finish the request to ${current.host}: more than ${maxRedirects} redirects`,
           );
         }
-        current = new URL(location, current);
+        current = resolveLocation(location, current);
         if (response.status !== 307 && response.status !== 308) {
           method = "GET";
           body = undefined;
@@ -149,9 +201,14 @@ export class HttpSession {
         redirect: "manual",
         signal,
       });
-      const text = await res.text();
+      const text = await readCapped(
+        res,
+        this.#options.maxBodyBytes ?? MAX_BODY_BYTES,
+        url,
+      );
       return { url, status: res.status, headers: res.headers, text };
     } catch (error) {
+      if (error instanceof LoginError) throw error;
       if (signal.aborted) {
         throw new TimeoutError(
           `Timed out after ${timeoutMs / 1000} s waiting for ${url.host}`,

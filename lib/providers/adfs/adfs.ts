@@ -12,7 +12,11 @@ import {
   formAction,
   parseHtml,
 } from "../../http/html_form.ts";
-import { type HttpResponse, requireHttps } from "../../http/http_session.ts";
+import {
+  type HttpResponse,
+  requireHttps,
+  requireSameOrigin,
+} from "../../http/http_session.ts";
 import type { LoginContext, Provider } from "../provider.ts";
 import {
   adfsErrorText,
@@ -57,6 +61,7 @@ async function walk(
       }
       const action = formAction(login.form, res.url);
       requireHttps(action, "post the ADFS sign-in form");
+      requireSameOrigin(action, res.url, "post the ADFS sign-in form");
       const password = await ctx.password();
       ctx.logger.debug(
         `Posting the ADFS sign-in form ${
@@ -65,6 +70,7 @@ async function walk(
       );
       res = await ctx.http.request(action, {
         method: "POST",
+        askedBy: res.url,
         form: loginFields(login, ctx.username, password),
       });
       postedPassword = true;

@@ -90,7 +90,11 @@ async function post(
 ): Promise<{ res: HttpResponse; page: HtmlPage }> {
   const action = formAction(form, pageUrl);
   requireHttps(action, "post the ADFS second-factor form");
-  const res = await ctx.http.request(action, { method: "POST", form: fields });
+  const res = await ctx.http.request(action, {
+    method: "POST",
+    form: fields,
+    askedBy: pageUrl,
+  });
   const page = await parseHtml(res.text);
   registerContexts(ctx, page);
   return { res, page };

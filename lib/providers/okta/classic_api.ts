@@ -80,12 +80,18 @@ export class OktaApi {
   #http: HttpSession;
   #clock: Clock;
   #logger: Logger;
+  #org: URL;
 
-  /** Uses `http` for requests, `clock` for rate-limit waits. */
-  constructor(http: HttpSession, clock: Clock, logger: Logger) {
+  /**
+   * Uses `http` for requests, `clock` for rate-limit waits. Every POST goes
+   * to `org`'s origin only: a link pointing elsewhere is refused before the
+   * state token or a code is sent.
+   */
+  constructor(http: HttpSession, clock: Clock, logger: Logger, org: URL) {
     this.#http = http;
     this.#clock = clock;
     this.#logger = logger;
+    this.#org = org;
   }
 
   /**
@@ -105,6 +111,7 @@ export class OktaApi {
         method: "POST",
         json: body,
         follow: false,
+        askedBy: this.#org,
       });
       const host = res.url.host;
       if (res.status === 429) {

@@ -46,7 +46,7 @@ function appUrl(ctx: LoginContext, sessionToken?: string): URL {
 /** The Okta provider (`-p okta`). */
 export const okta: Provider = {
   async login(ctx) {
-    const api = new OktaApi(ctx.http, ctx.clock, ctx.logger);
+    const api = new OktaApi(ctx.http, ctx.clock, ctx.logger, ctx.endpoint);
     const sessionToken = await oktaSessionToken(ctx, api);
     const res = await ctx.http.request(appUrl(ctx, sessionToken));
     const { saml, why } = await samlFromPage(res);
