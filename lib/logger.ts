@@ -1,9 +1,11 @@
 /**
- * Verbose logging to stderr with secrets redacted. stdout is the JSON
- * channel, so nothing here ever touches it.
+ * Verbose logging to stderr with secrets redacted and control characters
+ * removed (text from the network ends up here). stdout is the JSON channel,
+ * so nothing here ever touches it.
  *
  * @module
  */
+import { safeText } from "./safe_text.ts";
 
 /** Where log lines go, and whether debug lines are shown. */
 export interface Logger {
@@ -14,6 +16,9 @@ export interface Logger {
   /** Registers a value that must never appear in any log line. */
   secret(value: string | undefined): void;
 }
+
+/** Secrets matched as whole words only: short letters-and-digits codes. */
+const SHORT_WORD = /^[A-Za-z0-9]{1,15}$/;
 
 const SECRET_QUERY = /token|code|pass|saml|sig|secret|session|context/i;
 
@@ -44,8 +49,17 @@ export function createLogger(
   const secrets = new Set<string>();
   const scrub = (message: string): string => {
     let out = message;
-    for (const s of secrets) out = out.replaceAll(s, "***");
-    return out;
+    for (const s of secrets) {
+      // A short code (123456) is masked only where it stands alone, so it
+      // cannot eat part of an account ID; anything longer wherever it is.
+      out = SHORT_WORD.test(s)
+        ? out.replace(
+          new RegExp(`(?<![A-Za-z0-9])${s}(?![A-Za-z0-9])`, "g"),
+          "***",
+        )
+        : out.replaceAll(s, "***");
+    }
+    return safeText(out);
   };
   return {
     debug(message) {

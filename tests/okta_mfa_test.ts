@@ -941,7 +941,7 @@ Deno.test("okta mfa in-process: factor choice", async (t) => {
       completeOktaMfa(h.ctx, h.api, required(TOTP)),
       (e) =>
         e instanceof NoTerminalError &&
-        /^Cannot ask for okta verify code: .*AWSPROCESSCREDS_MFA_CODE/.test(
+        /^Cannot ask for Okta Verify code: .*AWSPROCESSCREDS_MFA_CODE/.test(
           e.message,
         ),
     );

@@ -62,9 +62,18 @@ export async function lineMenu(
   );
 }
 
-/** What a prompt label asks for, as a noun: "Password: " gives "password". */
+/**
+ * What a prompt label asks for, as a noun: "Password: " gives "password",
+ * "SMS code (Enter to resend): " gives "SMS code". Names keep their capitals.
+ */
 export function questionOf(label: string): string {
-  return label.replace(/[:?\s]+$/, "").toLowerCase();
+  const noun = label.replace(/\s*\([^)]*\)[:?\s]*$/, "").replace(
+    /[:?\s]+$/,
+    "",
+  );
+  return /^[A-Z][^A-Z]*$/.test(noun)
+    ? noun[0].toLowerCase() + noun.slice(1)
+    : noun;
 }
 
 /** The error for a question that cannot be asked, with what was wanted and why. */

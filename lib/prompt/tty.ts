@@ -6,6 +6,7 @@
  * @module
  */
 import { InterruptedError, NoTerminalError } from "../errors.ts";
+import { safeText } from "../safe_text.ts";
 import {
   lineMenu,
   noTerminalError,
@@ -77,7 +78,7 @@ export function ttyPrompter(
     // Raw mode before the prompt appears: an answer typed at once must not be
     // echoed by the terminal driver.
     tty.reader.setRaw(true);
-    await write(tty, label);
+    await write(tty, safeText(label));
     const chars: number[] = [];
     const buf = new Uint8Array(64);
     try {
@@ -135,7 +136,7 @@ export function ttyPrompter(
     async say(text) {
       if (failed) return;
       try {
-        await write(await get("a message"), `${text}\r\n`);
+        await write(await get("a message"), `${safeText(text)}\r\n`);
       } catch {
         // No terminal: nothing to show it on. The caller's next question fails.
       }
