@@ -1,6 +1,12 @@
 /**
- * Okta: the Classic authentication API as a state machine, then the AWS app
- * embed link turns the session token into the SAML page.
+ * The Okta provider (`-p okta`): Classic and Identity Engine behind one
+ * name. The org's pipeline (`/.well-known/okta-organization`) or, when it
+ * does not say, the embed link's page picks the engine:
+ * - Classic (`v1`): the `/api/v1/authn` state machine (classic.ts), then the
+ *   embed link with the session token;
+ * - Identity Engine (`idx`): the embed link's sign-in page, its stateToken,
+ *   and the IDX remediations (idx.ts), as the hosted Sign-In Widget does.
+ * Both end at the app's SAML page.
  *
  * @module
  */
@@ -11,10 +17,15 @@ import {
   findSamlResponse,
   parseHtml,
 } from "../../http/html_form.ts";
+import type { LoginContext, Provider } from "../provider.ts";
 import { OktaApi } from "./classic_api.ts";
 import { oktaSessionToken } from "./classic.ts";
-import type { LoginContext, Provider } from "../provider.ts";
+import { IdxClient } from "./idx_api.ts";
+import { idxSignIn } from "./idx.ts";
+import { detectPipeline } from "./pipeline.ts";
+import { findStateToken } from "./sign_in_page.ts";
 
+/** The SAMLResponse of an app page, or why there is none. */
 async function samlFromPage(
   res: HttpResponse,
 ): Promise<{ saml?: string; why: string }> {
@@ -24,11 +35,8 @@ async function samlFromPage(
   const page = await parseHtml(res.text);
   const saml = findSamlResponse(page);
   if (saml) return { saml, why: "" };
-  if (/stateToken/.test(res.text)) {
-    return {
-      why:
-        "the app asks for more sign-in steps in the browser (app-level MFA is not supported)",
-    };
+  if (findStateToken(res.text)) {
+    return { why: "Okta served its sign-in page instead of the app" };
   }
   return {
     why: `the page has no SAMLResponse (found ${describeForms(page)}${
@@ -37,28 +45,62 @@ async function samlFromPage(
   };
 }
 
-function appUrl(ctx: LoginContext, sessionToken?: string): URL {
+async function requireSaml(res: HttpResponse): Promise<string> {
+  const { saml, why } = await samlFromPage(res);
+  if (!saml) {
+    throw new LoginError(
+      `Cannot get the SAML assertion from the Okta app at ${res.url.host}: ${why}`,
+    );
+  }
+  return saml;
+}
+
+/** Classic: authn, then the embed link with the session token. */
+async function classicLogin(ctx: LoginContext): Promise<string> {
+  const api = new OktaApi(ctx.http, ctx.clock, ctx.logger, ctx.endpoint);
+  const sessionToken = await oktaSessionToken(ctx, api);
   const url = new URL(ctx.endpoint);
-  if (sessionToken) url.searchParams.set("sessionToken", sessionToken);
-  return url;
+  url.searchParams.set("sessionToken", sessionToken);
+  const res = await ctx.http.request(url);
+  const { saml, why } = await samlFromPage(res);
+  if (saml) return saml;
+  if (findStateToken(res.text)) {
+    throw new LoginError(
+      `Cannot get the SAML assertion from the Okta app at ${res.url.host}: the Classic sign-in succeeded but the app asks for more (its Identity Engine policy); this org should be signed in to with Identity Engine`,
+    );
+  }
+  throw new LoginError(
+    `Cannot get the SAML assertion from the Okta app at ${res.url.host}: ${why}`,
+  );
 }
 
 /** The Okta provider (`-p okta`). */
 export const okta: Provider = {
   async login(ctx) {
-    const api = new OktaApi(ctx.http, ctx.clock, ctx.logger, ctx.endpoint);
-    const sessionToken = await oktaSessionToken(ctx, api);
-    const res = await ctx.http.request(appUrl(ctx, sessionToken));
-    const { saml, why } = await samlFromPage(res);
-    if (!saml) {
+    const pipeline = await detectPipeline(ctx);
+    if (pipeline === "v1") return await classicLogin(ctx);
+    const page = await ctx.http.request(ctx.endpoint);
+    const { saml } = await samlFromPage(page);
+    if (saml) return saml;
+    const stateToken = findStateToken(page.text);
+    if (stateToken) {
+      ctx.logger.debug(
+        "Okta: Identity Engine sign-in (stateToken on the page)",
+      );
+      const api = new IdxClient(ctx.http, ctx.logger, ctx.endpoint);
+      return await requireSaml(await idxSignIn(ctx, api, stateToken));
+    }
+    if (pipeline === "idx") {
       throw new LoginError(
-        `Cannot get the SAML assertion from the Okta app at ${res.url.host}: ${why}`,
+        `Cannot start the Okta Identity Engine sign-in at ${page.url.host}: the app's page has neither a SAMLResponse nor a stateToken (found ${
+          describeForms(await parseHtml(page.text))
+        })`,
       );
     }
-    return saml;
+    return await classicLogin(ctx);
   },
   async resume(ctx) {
-    const res = await ctx.http.request(appUrl(ctx));
+    const res = await ctx.http.request(ctx.endpoint);
     const { saml, why } = await samlFromPage(res);
     if (!saml) {
       ctx.logger.debug(`The saved Okta session was not accepted: ${why}`);
