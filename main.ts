@@ -8,6 +8,8 @@
  */
 import { cli } from "./lib/cli.ts";
 import { systemClock } from "./lib/clock.ts";
+import { onExitSignal } from "./lib/exit_signals.ts";
+import { homeDirectory, passwdHomeOf } from "./lib/home_dir.ts";
 import { ttyPrompter } from "./lib/prompt/tty.ts";
 
 const encoder = new TextEncoder();
@@ -21,6 +23,11 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
 }
 
 const env = Deno.env.toObject();
+const prompter = ttyPrompter();
+onExitSignal(() => prompter.close(), (code, signal) => {
+  writeAll(Deno.stderr, `awsprocesscreds-saml: Interrupted by ${signal}\n`);
+  Deno.exit(code);
+});
 Deno.exit(
   await cli(Deno.args, {
     env,
@@ -28,7 +35,20 @@ Deno.exit(
     stderr: (text) => writeAll(Deno.stderr, text),
     fetch: globalThis.fetch,
     clock: systemClock,
-    prompter: ttyPrompter(),
-    home: env.HOME || env.USERPROFILE || undefined,
+    prompter,
+    home: homeDirectory({
+      env,
+      os: Deno.build.os,
+      passwdHome() {
+        try {
+          return passwdHomeOf(
+            Deno.readTextFileSync("/etc/passwd"),
+            Deno.uid() ?? -1,
+          );
+        } catch {
+          return undefined;
+        }
+      },
+    }),
   }),
 );

@@ -71,6 +71,11 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
   }
   const { options } = command;
   const logger = createLogger(io.stderr, options.verbose);
+  if (io.home === undefined && options.cache && !options.listRoles) {
+    logger.warn(
+      "No home directory (HOME is not set and the password database has none for this user); continuing without the cache",
+    );
+  }
   try {
     const result = await run(options, {
       fetch: io.fetch,
@@ -78,7 +83,9 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
       logger,
       prompter: io.prompter,
       env: io.env,
-      cacheDir: `${io.home ?? "."}/.aws/cli/process-creds-cache`,
+      cacheDir: io.home === undefined
+        ? undefined
+        : `${io.home}/.aws/cli/process-creds-cache`,
       stsRequestInit: io.stsRequestInit,
     });
     if (result.kind === "credentials") {

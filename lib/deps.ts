@@ -15,32 +15,53 @@
  * @module
  */
 
-/** Loads the AWS STS client. */
+let stsClient: Promise<typeof import("npm:@aws-sdk/client-sts@3.1174.0")>;
+let fetchHttpHandler: Promise<
+  typeof import("npm:@smithy/fetch-http-handler@5.8.1")
+>;
+let htmlParser: Promise<typeof import("npm:linkedom@0.18.15")>;
+let xmlParser: Promise<typeof import("npm:@xmldom/xmldom@0.9.12")>;
+
+/** Loads the AWS STS client (once; later calls share the import). */
 export function loadStsClient(): Promise<
   typeof import("npm:@aws-sdk/client-sts@3.1174.0")
 > {
-  return import(dynamic("npm:@aws-sdk/client-sts@3.1174.0"));
+  return stsClient ??= import(dynamic("npm:@aws-sdk/client-sts@3.1174.0"));
 }
 
 /** Loads the fetch-based request handler so DENO_CERT and proxies apply to STS. */
 export function loadFetchHttpHandler(): Promise<
   typeof import("npm:@smithy/fetch-http-handler@5.8.1")
 > {
-  return import(dynamic("npm:@smithy/fetch-http-handler@5.8.1"));
+  return fetchHttpHandler ??= import(
+    dynamic("npm:@smithy/fetch-http-handler@5.8.1")
+  );
 }
 
 /** Loads the HTML parser (deno-dom's `DOMParser` API). */
 export function loadHtmlParser(): Promise<
   typeof import("npm:linkedom@0.18.15")
 > {
-  return import(dynamic("npm:linkedom@0.18.15"));
+  return htmlParser ??= import(dynamic("npm:linkedom@0.18.15"));
 }
 
 /** Loads the namespace-aware XML parser used for SAML. */
 export function loadXmlParser(): Promise<
   typeof import("npm:@xmldom/xmldom@0.9.12")
 > {
-  return import(dynamic("npm:@xmldom/xmldom@0.9.12"));
+  return xmlParser ??= import(dynamic("npm:@xmldom/xmldom@0.9.12"));
+}
+
+/**
+ * Starts every import a login needs, without waiting: on a cache miss they
+ * load while the IdP answers. Each loader above returns the same promise
+ * later, so a failed import surfaces where the module is first used; here
+ * its rejection is only marked as handled.
+ */
+export function prefetchLoginModules(options: { sts: boolean }): void {
+  const loads: Promise<unknown>[] = [loadHtmlParser(), loadXmlParser()];
+  if (options.sts) loads.push(loadStsClient(), loadFetchHttpHandler());
+  for (const load of loads) load.catch(() => {});
 }
 
 /** Every npm package the program loads lazily; compile.sh embeds each. */

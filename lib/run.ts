@@ -15,9 +15,10 @@ import {
 } from "./cache/file_cache.ts";
 import type { Clock } from "./clock.ts";
 import { CookieJar } from "./http/cookie_jar.ts";
-import { NoTerminalError } from "./errors.ts";
+import { CacheError, NoTerminalError } from "./errors.ts";
 import { HttpSession } from "./http/http_session.ts";
-import { acquireLock, type HeldLock } from "./cache/lock.ts";
+import { acquireLock, type HeldLock, LockTimeoutError } from "./cache/lock.ts";
+import { prefetchLoginModules } from "./deps.ts";
 import type { Logger } from "./logger.ts";
 import type { Prompter } from "./prompt/prompter.ts";
 import type { LoginContext } from "./providers/provider.ts";
@@ -33,8 +34,8 @@ export interface RunDeps {
   logger: Logger;
   prompter: Prompter;
   env: Record<string, string | undefined>;
-  /** The cache directory (~/.aws/cli/process-creds-cache). */
-  cacheDir: string;
+  /** The cache directory (~/.aws/cli/process-creds-cache); none without a home. */
+  cacheDir: string | undefined;
   /** Extra fetch options for STS (tests pass a client trusting their CA). */
   stsRequestInit?: () => RequestInit;
 }
@@ -51,7 +52,9 @@ export const IDP_SESSION_MAX_MS = 12 * 3600_000;
 /** Runs one invocation. */
 export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
   const { logger, clock } = deps;
-  const cache = new FileCache(deps.cacheDir, logger);
+  const cache = deps.cacheDir === undefined
+    ? undefined
+    : new FileCache(deps.cacheDir, logger);
   const key = await cacheKey({
     provider: options.provider,
     endpoint: options.endpoint.href,
@@ -61,33 +64,48 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
     region: options.region,
   });
   if (options.clearCache) {
+    if (!cache) {
+      throw new CacheError(
+        "Cannot clear the cache: there is no home directory to hold it",
+      );
+    }
     const removed = await cache.remove(key);
     return { kind: "cleared", removed, path: cache.path(key) };
   }
-  const useCache = options.cache && !options.listRoles;
+  // A cache that cannot be used costs the cache, never the login.
+  let useCache = !!cache && options.cache && !options.listRoles;
   let entry: CacheEntry | undefined;
-  if (useCache) {
+  if (cache && useCache) {
     entry = await cache.read(key);
     const hit = freshCredentials(entry, clock);
     logger.debug(`Cache ${hit ? "hit" : "miss"}: ${cache.path(key)}`);
     if (hit) return { kind: "credentials", credentials: hit, cached: true };
   }
   let lock: HeldLock | undefined;
-  if (useCache) {
-    await cache.ensureDir();
-    lock = await acquireLock(joinPath(cache.dir, `${key}.lock`), {
-      timeoutMs: options.lockTimeoutMs,
-      clock,
-      onWait: async () => {
-        logger.debug("Waiting for another login to the same profile");
-        await deps.prompter.say(
-          "Another login for this profile is in progress; waiting for it...",
-        );
-      },
-    });
+  if (cache && useCache) {
+    try {
+      await cache.ensureDir();
+      lock = await acquireLock(joinPath(cache.dir, `${key}.lock`), {
+        timeoutMs: options.lockTimeoutMs,
+        clock,
+        onWait: async () => {
+          logger.debug("Waiting for another login to the same profile");
+          await deps.prompter.say(
+            "Another login for this profile is in progress; waiting for it...",
+          );
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof CacheError) || error instanceof LockTimeoutError) {
+        throw error;
+      }
+      logger.warn(`${error.message}; continuing without the cache`);
+      useCache = false;
+    }
   }
+  prefetchLoginModules({ sts: !options.listRoles });
   try {
-    if (useCache) {
+    if (cache && useCache) {
       entry = await cache.read(key);
       const hit = freshCredentials(entry, clock);
       if (hit) {
@@ -117,19 +135,26 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
       logger,
       requestInit: deps.stsRequestInit,
     });
-    if (useCache) {
+    if (cache && useCache) {
       const now = clock.now().getTime();
       const cookies = jar.toJSON().filter((c) =>
         c.expires === undefined || c.expires > now
       );
-      await cache.write(key, {
-        credentials,
-        roleArn: role.roleArn,
-        idpSession: options.sessionReuse && cookies.length
-          ? { cookies, expires: now + IDP_SESSION_MAX_MS }
-          : undefined,
-      });
-      logger.debug(`Cached until ${credentials.expiration.toISOString()}`);
+      try {
+        await cache.write(key, {
+          credentials,
+          roleArn: role.roleArn,
+          idpSession: options.sessionReuse && cookies.length
+            ? { cookies, expires: now + IDP_SESSION_MAX_MS }
+            : undefined,
+        });
+        logger.debug(`Cached until ${credentials.expiration.toISOString()}`);
+      } catch (error) {
+        if (!(error instanceof CacheError)) throw error;
+        logger.warn(
+          `${error.message}; the new credentials are printed but not cached`,
+        );
+      }
     }
     return { kind: "credentials", credentials, cached: false };
   } finally {

@@ -26,9 +26,17 @@ export interface SamlInfo {
 const ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion";
 const ATTRIBUTES = "https://aws.amazon.com/SAML/Attributes/";
 
+/** The longest SAMLResponse STS accepts (characters of base64). */
+export const MAX_SAML_RESPONSE_CHARS = 100_000;
+
 /** Decodes the base64 SAMLResponse form value to XML text (UTF-8). */
 export function decodeSamlResponse(samlResponse: string): string {
   const compact = samlResponse.replace(/\s+/g, "");
+  if (compact.length > MAX_SAML_RESPONSE_CHARS) {
+    throw new SamlError(
+      `Refusing the SAML response: it has ${compact.length} characters, more than the ${MAX_SAML_RESPONSE_CHARS} STS accepts`,
+    );
+  }
   let binary: string;
   try {
     binary = atob(compact);
@@ -45,14 +53,23 @@ export function decodeSamlResponse(samlResponse: string): string {
   }
 }
 
-/** Splits one Role attribute value into a pair, whichever order it is in. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:saml-provider\/[\w.-]+$/;
+
+/**
+ * Splits one Role attribute value into a pair, whichever order it is in.
+ * The value must be exactly two ARNs separated by a comma, whitespace around
+ * the whole value (and spaces beside the comma) aside; anything else (an
+ * embedded newline, a third part, junk in an ARN) is not a role.
+ */
 export function parseRoleValue(value: string): RolePair | undefined {
-  const parts = value.split(",").map((p) => p.trim()).filter(Boolean);
-  if (parts.length !== 2) return undefined;
-  const principal = parts.find((p) =>
-    /^arn:[^:]+:iam::\d*:saml-provider\//.test(p)
+  // Spaces or tabs beside the comma are tolerated; a newline never is.
+  const parts = value.trim().split(",").map((p) =>
+    p.replace(/^[ \t]+|[ \t]+$/g, "")
   );
-  const role = parts.find((p) => /^arn:[^:]+:iam::\d*:role\//.test(p));
+  if (parts.length !== 2) return undefined;
+  const role = parts.find((p) => ROLE_ARN.test(p));
+  const principal = parts.find((p) => PROVIDER_ARN.test(p));
   if (!principal || !role) return undefined;
   return { roleArn: role, principalArn: principal };
 }
@@ -112,6 +129,11 @@ export async function parseSamlResponse(
   ) {
     throw new SamlError(
       "Cannot read roles from the SAML response: the assertion is encrypted",
+    );
+  }
+  if (attributes.length === 0) {
+    throw new SamlError(
+      "Cannot read roles from the SAML response: it has no Attribute in the SAML assertion namespace",
     );
   }
   const roles: RolePair[] = [];

@@ -77,7 +77,10 @@ export function resolveStsTarget(
   const override = ignore
     ? undefined
     : env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL;
-  if (override) return { endpoint: override, region: chosenRegion };
+  if (override) {
+    requireSafeEndpoint(override);
+    return { endpoint: override, region: chosenRegion };
+  }
   if (!configured && partition.global) {
     return { endpoint: partition.global, region: chosenRegion };
   }
@@ -85,6 +88,34 @@ export function resolveStsTarget(
     endpoint: `https://sts.${chosenRegion}.${partition.suffix}`,
     region: chosenRegion,
   };
+}
+
+/** Whether `host` (URL.hostname) is this machine. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Throws unless the STS endpoint is https, or plain http on loopback (a local
+ * STS such as LocalStack or moto): the assertion must not travel unencrypted.
+ */
+function requireSafeEndpoint(endpoint: string): void {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new StsError(
+      `Cannot call STS: the endpoint ${JSON.stringify(endpoint)} is not a URL`,
+    );
+  }
+  if (url.protocol === "https:") return;
+  if (url.protocol === "http:" && isLoopback(url.hostname)) return;
+  throw new StsError(
+    `Refusing to send the SAML assertion to STS at ${url.host} over ${
+      url.protocol.replace(":", "")
+    }: only https is allowed, or plain http to this machine (LocalStack, moto)`,
+  );
 }
 
 function describe(error: unknown): { code: string; message: string } {

@@ -199,17 +199,16 @@ export class FileCache {
     return undefined;
   }
 
-  /** Creates the directory with mode 0700 (and tightens an existing one of ours). */
+  /**
+   * Creates the directory with mode 0700, and checks an existing one: it
+   * must be a directory (not a symlink) owned by this user and writable by
+   * no one else; group or world read access on it is removed.
+   *
+   * @throws {CacheError} naming the directory and what is wrong with it.
+   */
   async ensureDir(): Promise<void> {
     try {
       await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
-      if (!this.#isWindows) {
-        const info = await Deno.stat(this.dir);
-        if (
-          info.mode !== null && (info.mode & 0o077) !== 0 &&
-          info.uid === Deno.uid()
-        ) await Deno.chmod(this.dir, 0o700);
-      }
     } catch (error) {
       throw new CacheError(
         `Cannot create the cache directory ${this.dir}: ${
@@ -217,6 +216,45 @@ export class FileCache {
         }`,
       );
     }
+    const problem = await this.#distrustDir();
+    if (problem) {
+      throw new CacheError(
+        `Cannot use the cache directory ${this.dir}: ${problem}`,
+      );
+    }
+  }
+
+  /**
+   * Why the directory must not hold credentials, or undefined: it must be a
+   * real directory (not a symlink) owned by this user that nobody else can
+   * write to. Group or world read access on a directory of ours is removed.
+   */
+  async #distrustDir(): Promise<string | undefined> {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(this.dir);
+    } catch (error) {
+      return `cannot inspect it (${(error as Error).message})`;
+    }
+    if (info.isSymlink) return "it is a symbolic link";
+    if (!info.isDirectory) return "it is not a directory";
+    if (this.#isWindows || info.mode === null) return undefined;
+    if (info.uid !== null && info.uid !== Deno.uid()) {
+      return "it is owned by another user";
+    }
+    if ((info.mode & 0o022) !== 0) {
+      return `others can write to it (mode ${
+        (info.mode & 0o777).toString(8)
+      }, expected 700)`;
+    }
+    if ((info.mode & 0o077) !== 0) {
+      try {
+        await Deno.chmod(this.dir, 0o700);
+      } catch (error) {
+        return `cannot make it private (${(error as Error).message})`;
+      }
+    }
+    return undefined;
   }
 
   /**

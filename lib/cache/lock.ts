@@ -8,6 +8,51 @@
 import type { Clock } from "../clock.ts";
 import { CacheError } from "../errors.ts";
 
+/** Another login of the same profile held the lock for the whole wait. */
+export class LockTimeoutError extends CacheError {
+  override get name(): string {
+    return "LockTimeoutError";
+  }
+}
+
+/**
+ * Opens the lock file without following a symlink: an existing one must be a
+ * regular file of this user; a new one is created exclusively (O_EXCL, which
+ * refuses a symlink too), so no file is ever created outside the directory.
+ */
+async function openLockFile(path: string): Promise<Deno.FsFile> {
+  for (let attempt = 0;; attempt++) {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = await Deno.lstat(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    if (info) {
+      if (info.isSymlink) throw new Error("it is a symbolic link");
+      if (!info.isFile) throw new Error("it is not a regular file");
+      if (
+        Deno.build.os !== "windows" && info.uid !== null &&
+        info.uid !== Deno.uid()
+      ) throw new Error("it is owned by another user");
+      return await Deno.open(path, { read: true, write: true });
+    }
+    try {
+      return await Deno.open(path, {
+        read: true,
+        write: true,
+        createNew: true,
+        mode: 0o600,
+      });
+    } catch (error) {
+      // Another process created it between lstat and open: look again.
+      if (!(error instanceof Deno.errors.AlreadyExists) || attempt > 2) {
+        throw error;
+      }
+    }
+  }
+}
+
 /** A held lock. */
 export interface HeldLock {
   release(): void;
@@ -27,7 +72,9 @@ export interface LockOptions {
  * Takes the exclusive lock on `path` (created 0600), waiting at most
  * `timeoutMs`.
  *
- * @throws {CacheError} when the wait runs out.
+ * @throws {LockTimeoutError} when the wait runs out.
+ * @throws {CacheError} when the lock file cannot be opened or is not to be
+ *   trusted (a symlink, another user's file).
  */
 export async function acquireLock(
   path: string,
@@ -35,12 +82,7 @@ export async function acquireLock(
 ): Promise<HeldLock> {
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, {
-      read: true,
-      write: true,
-      create: true,
-      mode: 0o600,
-    });
+    file = await openLockFile(path);
   } catch (error) {
     throw new CacheError(
       `Cannot open the lock file ${path}: ${(error as Error).message}`,
@@ -55,7 +97,7 @@ export async function acquireLock(
     }
     if (options.clock.now().getTime() >= deadline) {
       file.close();
-      throw new CacheError(
+      throw new LockTimeoutError(
         `Timed out after ${
           options.timeoutMs / 1000
         } s waiting for another login to the same profile to finish (lock ${path}); raise --lock-timeout to wait longer`,

@@ -20,6 +20,32 @@ export interface Cookie {
   expires?: number;
 }
 
+/**
+ * Public suffixes a cookie may not be set for (a small built-in list of the
+ * common ones; the full Public Suffix List is not shipped): a cookie for
+ * "com" or "co.uk" would go to every site under it.
+ */
+const PUBLIC_SUFFIXES = new Set(
+  (
+    "com net org edu gov mil int info biz name pro mobi app dev io co ai me " +
+    "tv cc ws xyz online site cloud tech us ca uk eu de fr it es nl be ch at " +
+    "se no dk fi ie pl cz pt gr ru ua jp cn kr tw hk sg in au nz za br mx ar " +
+    "cl tr il ae sa co.uk org.uk ac.uk gov.uk ltd.uk plc.uk me.uk net.uk " +
+    "com.au net.au org.au edu.au gov.au co.nz org.nz govt.nz co.jp ne.jp " +
+    "or.jp ac.jp go.jp co.kr or.kr com.cn net.cn org.cn gov.cn com.tw " +
+    "org.tw com.hk org.hk com.sg edu.sg gov.sg co.in net.in org.in gov.in " +
+    "com.br net.br org.br gov.br com.mx org.mx co.za org.za gov.za com.tr " +
+    "co.il com.ar com.ua co.id or.id ac.id com.my com.ph com.vn github.io " +
+    "herokuapp.com appspot.com cloudfront.net amazonaws.com azurewebsites.net " +
+    "blogspot.com netlify.app vercel.app pages.dev workers.dev"
+  ).split(" "),
+);
+
+/** Whether `host` is an IPv4 or IPv6 literal (as URL.hostname gives it). */
+function isIpAddress(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[");
+}
+
 function defaultPath(url: URL): string {
   const path = url.pathname;
   if (!path.startsWith("/") || path.lastIndexOf("/") === 0) return "/";
@@ -64,6 +90,13 @@ export function parseSetCookie(
     if (key === "domain" && value) {
       const domain = value.replace(/^\./, "").toLowerCase();
       if (host !== domain && !host.endsWith(`.${domain}`)) return undefined;
+      // An IP address matches only itself: "0.0.1" is no domain of 127.0.0.1.
+      if (isIpAddress(host) && domain !== host) return undefined;
+      if (PUBLIC_SUFFIXES.has(domain)) {
+        // RFC 6265 5.3 step 5: for the suffix itself, a host-only cookie.
+        if (domain !== host) return undefined;
+        continue;
+      }
       cookie.domain = domain;
       cookie.hostOnly = false;
     } else if (key === "path" && value.startsWith("/")) {

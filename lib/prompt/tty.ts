@@ -45,6 +45,8 @@ export function ttyPrompter(
 ): Prompter {
   let device: TtyDevice | undefined;
   let failed = false;
+  /** Whether the terminal is in raw mode now (a prompt is open). */
+  let raw = false;
   const encoder = new TextEncoder();
 
   async function get(label: string): Promise<TtyDevice> {
@@ -78,6 +80,7 @@ export function ttyPrompter(
     // Raw mode before the prompt appears: an answer typed at once must not be
     // echoed by the terminal driver.
     tty.reader.setRaw(true);
+    raw = true;
     await write(tty, safeText(label));
     const chars: number[] = [];
     const buf = new Uint8Array(64);
@@ -123,6 +126,7 @@ export function ttyPrompter(
       }
     } finally {
       tty.reader.setRaw(false);
+      raw = false;
     }
   }
 
@@ -150,6 +154,15 @@ export function ttyPrompter(
     },
     close() {
       if (!device) return;
+      if (raw) {
+        // A signal ended the prompt: give the shell its echo back.
+        try {
+          device.reader.setRaw(false);
+        } catch {
+          // The terminal is gone.
+        }
+        raw = false;
+      }
       device.reader.close();
       if (device.writer !== device.reader) device.writer.close();
       device = undefined;

@@ -77,6 +77,10 @@ async function classicLogin(ctx: LoginContext): Promise<string> {
 /** The Okta provider (`-p okta`). */
 export const okta: Provider = {
   async login(ctx) {
+    // Every sign-in from scratch needs the password: ask before any request,
+    // so that without a terminal the login fails at once, and the person
+    // types while nothing else waits.
+    await ctx.password();
     const pipeline = await detectPipeline(ctx);
     if (pipeline === "v1") return await classicLogin(ctx);
     const page = await ctx.http.request(ctx.endpoint);
