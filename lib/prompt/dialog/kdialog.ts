@@ -1,0 +1,82 @@
+/**
+ * kdialog (KDE), used on Linux and the BSDs when zenity is missing:
+ * `--password` for secrets, `--inputbox` for codes, `--menu` for menus,
+ * `--msgbox` for notices.
+ *
+ * Exit status 0 is OK (the answer on stdout plus a newline), 1 is Cancel or
+ * the window closed; anything else (Qt aborts when it cannot reach the
+ * display) is a failure. Menu tags are the 1-based row numbers. Text is shown
+ * as Qt decides (plain unless it looks like HTML); it is passed unchanged.
+ *
+ * @module
+ */
+import { type CommandResult, firstLine } from "../../process/run_command.ts";
+import {
+  type DialogBackend,
+  type DialogBackendChoice,
+  type DialogOutcome,
+  launch,
+  positional,
+  withoutNewline,
+} from "./backend.ts";
+
+function ended<T>(result: CommandResult): DialogOutcome<T> {
+  if (result.code === 1) return { kind: "cancelled" };
+  const detail = firstLine(result.stderr);
+  return {
+    kind: "failed",
+    reason: `kdialog exited with status ${result.code}${
+      detail ? ` (${detail})` : ""
+    }`,
+  };
+}
+
+/** The kdialog backend. */
+export function kdialogBackend(
+  choice: Pick<DialogBackendChoice, "program" | "parentDeathSignal"> = {
+    program: "kdialog",
+    parentDeathSignal: false,
+  },
+): DialogBackend {
+  const spec = (args: string[], background = false) => ({
+    ...launch(choice, args),
+    background,
+  });
+  return {
+    kind: "kdialog",
+    secret: ({ title, text }) =>
+      spec(["--title", title, "--password", positional(text)]),
+    text: ({ title, text }) =>
+      spec(["--title", title, "--inputbox", positional(text)]),
+    choose: ({ title, text, items }) =>
+      spec([
+        "--title",
+        title,
+        "--menu",
+        positional(text),
+        ...items.flatMap((item, i) => [String(i + 1), positional(item)]),
+      ]),
+    notice: ({ title, text }) =>
+      spec(["--title", title, "--msgbox", positional(text)], true),
+    readText(result) {
+      if (result.code !== 0) return ended(result);
+      return {
+        kind: "answer",
+        value: withoutNewline(new TextDecoder().decode(result.stdout)),
+      };
+    },
+    readChoice(result, count) {
+      if (result.code !== 0) return ended(result);
+      const out = new TextDecoder().decode(result.stdout).trim();
+      if (out === "") return { kind: "answer", value: -1 };
+      const n = Number(out);
+      if (!/^\d+$/.test(out) || n < 1 || n > count) {
+        return {
+          kind: "failed",
+          reason: "kdialog printed something other than a menu tag",
+        };
+      }
+      return { kind: "answer", value: n - 1 };
+    },
+  };
+}

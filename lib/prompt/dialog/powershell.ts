@@ -1,0 +1,285 @@
+/**
+ * Windows: a small Windows Forms dialog written in PowerShell
+ * (`powershell.exe`, or `pwsh`). The script, with the title, text and rows as
+ * single-quoted PowerShell literals, goes in `-EncodedCommand` (base64 of
+ * UTF-16LE); it never contains a secret. When a script would make the command
+ * line too long (a very long menu), a fixed bootstrap goes in
+ * `-EncodedCommand` instead and the script follows on stdin.
+ *
+ * - Secrets: a TextBox with `UseSystemPasswordChar` (no `Read-Host`, no
+ *   `Get-Credential`).
+ * - Codes: the same TextBox, shown as typed.
+ * - Menus: a ListBox, first row selected; Enter or a double click picks.
+ * - Notices: a label and an OK button.
+ *
+ * The answer is written to stdout as UTF-8 bytes with no newline. Exit status
+ * 0 is OK, {@link CANCEL_EXIT} is Cancel or the window closed; anything else
+ * (PowerShell itself exits 1 on a script error) is a failure. Each window
+ * also closes itself within a second once the process that opened it has
+ * gone, so it cannot outlive a program killed with no chance to clean up.
+ *
+ * @module
+ */
+import { type CommandResult, firstLine } from "../../process/run_command.ts";
+import type {
+  DialogBackend,
+  DialogBackendChoice,
+  DialogOutcome,
+} from "./backend.ts";
+
+/** The exit status the dialog scripts use for Cancel. */
+export const CANCEL_EXIT = 3;
+
+/** Longest `-EncodedCommand` argument used before switching to stdin. */
+const MAX_ENCODED = 24_000;
+
+/**
+ * A PowerShell single-quoted string literal for `value`: quotes (including
+ * the typographic ones PowerShell also accepts as quotes) are doubled; NUL is
+ * dropped.
+ */
+export function psString(value: string): string {
+  return `'${
+    value.replace(/\0/g, "").replace(/['\u2018\u2019\u201a\u201b]/g, "$&$&")
+  }'`;
+}
+
+/** `-EncodedCommand`'s encoding: base64 of the UTF-16LE script. */
+export function encodeCommand(script: string): string {
+  const bytes = new Uint8Array(script.length * 2);
+  for (let i = 0; i < script.length; i++) {
+    const unit = script.charCodeAt(i);
+    bytes[2 * i] = unit & 0xff;
+    bytes[2 * i + 1] = unit >> 8;
+  }
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** The inverse of {@link encodeCommand} (for tests and fakes). */
+export function decodeCommand(encoded: string): string {
+  const binary = atob(encoded);
+  let script = "";
+  for (let i = 0; i + 1 < binary.length; i += 2) {
+    script += String.fromCharCode(
+      binary.charCodeAt(i) | (binary.charCodeAt(i + 1) << 8),
+    );
+  }
+  return script;
+}
+
+/** The options every PowerShell start uses, before `-EncodedCommand`. */
+export const POWERSHELL_OPTIONS: readonly string[] = [
+  "-NoLogo",
+  "-NoProfile",
+  "-NonInteractive",
+  "-ExecutionPolicy",
+  "Bypass",
+];
+
+const BOOTSTRAP = [
+  "$in = [Console]::OpenStandardInput()",
+  "$buffer = New-Object System.IO.MemoryStream",
+  "$in.CopyTo($buffer)",
+  "Invoke-Expression ([System.Text.Encoding]::UTF8.GetString($buffer.ToArray()))",
+].join("\n");
+
+/**
+ * How to run a dialog script: in `-EncodedCommand`, or (too long) a bootstrap
+ * there and the script on stdin.
+ */
+export function powershellCommand(
+  program: string,
+  script: string,
+  sta = true,
+): { program: string; args: string[]; stdin?: string } {
+  const options = [...POWERSHELL_OPTIONS, ...(sta ? ["-Sta"] : [])];
+  const encoded = encodeCommand(script);
+  if (encoded.length <= MAX_ENCODED) {
+    return { program, args: [...options, "-EncodedCommand", encoded] };
+  }
+  return {
+    program,
+    args: [...options, "-EncodedCommand", encodeCommand(BOOTSTRAP)],
+    stdin: script,
+  };
+}
+
+type Body = "secret" | "text" | "choose" | "notice";
+
+function dialogScript(
+  body: Body,
+  title: string,
+  text: string,
+  parentPid: number,
+  items: readonly string[] = [],
+): string {
+  const lines = [
+    "$ErrorActionPreference = 'Stop'",
+    "$ProgressPreference = 'SilentlyContinue'",
+    "Add-Type -AssemblyName System.Windows.Forms",
+    "Add-Type -AssemblyName System.Drawing",
+    "[System.Windows.Forms.Application]::EnableVisualStyles()",
+    `$title = ${psString(title)}`,
+    `$text = ${psString(text)}`,
+    `$parentId = ${Math.trunc(parentPid)}`,
+    "function Send-Answer([string]$value) {",
+    "  $bytes = [System.Text.Encoding]::UTF8.GetBytes($value)",
+    "  $out = [Console]::OpenStandardOutput()",
+    "  $out.Write($bytes, 0, $bytes.Length)",
+    "  $out.Flush()",
+    "}",
+    "$form = New-Object System.Windows.Forms.Form",
+    "$form.Text = $title",
+    "$form.TopMost = $true",
+    "$form.StartPosition = 'CenterScreen'",
+    "$form.FormBorderStyle = 'FixedDialog'",
+    "$form.MinimizeBox = $false",
+    "$form.MaximizeBox = $false",
+    "$form.AutoSize = $true",
+    "$form.AutoSizeMode = 'GrowAndShrink'",
+    "$form.Padding = New-Object System.Windows.Forms.Padding 12",
+    "$layout = New-Object System.Windows.Forms.FlowLayoutPanel",
+    "$layout.FlowDirection = 'TopDown'",
+    "$layout.WrapContents = $false",
+    "$layout.AutoSize = $true",
+    "$form.Controls.Add($layout)",
+    "$label = New-Object System.Windows.Forms.Label",
+    "$label.Text = $text",
+    "$label.AutoSize = $true",
+    "$label.UseMnemonic = $false",
+    "$label.MaximumSize = New-Object System.Drawing.Size 480, 0",
+    "$layout.Controls.Add($label)",
+  ];
+  if (body === "secret" || body === "text") {
+    lines.push(
+      "$entry = New-Object System.Windows.Forms.TextBox",
+      "$entry.Width = 360",
+      `$entry.UseSystemPasswordChar = ${
+        body === "secret" ? "$true" : "$false"
+      }`,
+      "$layout.Controls.Add($entry)",
+      "$form.Add_Shown({ $form.Activate(); [void]$entry.Focus() })",
+    );
+  } else if (body === "choose") {
+    lines.push(
+      `$rows = @(${items.map(psString).join(", ")})`,
+      "$list = New-Object System.Windows.Forms.ListBox",
+      "$list.Width = 480",
+      `$list.Height = ${Math.min(320, 24 + 18 * items.length)}`,
+      "foreach ($row in $rows) { [void]$list.Items.Add($row) }",
+      "$list.SelectedIndex = 0",
+      "$list.Add_DoubleClick({ if ($list.SelectedIndex -ge 0) { $form.DialogResult = 'OK'; $form.Close() } })",
+      "$layout.Controls.Add($list)",
+      "$form.Add_Shown({ $form.Activate(); [void]$list.Focus() })",
+    );
+  } else {
+    lines.push(
+      "$label.Font = New-Object System.Drawing.Font($label.Font.FontFamily, 16)",
+      "$form.Add_Shown({ $form.Activate() })",
+    );
+  }
+  lines.push(
+    "$buttons = New-Object System.Windows.Forms.FlowLayoutPanel",
+    "$buttons.FlowDirection = 'RightToLeft'",
+    "$buttons.AutoSize = $true",
+    "$buttons.Anchor = 'Right'",
+    "$ok = New-Object System.Windows.Forms.Button",
+    "$ok.Text = 'OK'",
+    "$ok.DialogResult = 'OK'",
+    "$form.AcceptButton = $ok",
+  );
+  if (body === "notice") {
+    lines.push("$buttons.Controls.Add($ok)", "$form.CancelButton = $ok");
+  } else {
+    lines.push(
+      "$cancel = New-Object System.Windows.Forms.Button",
+      "$cancel.Text = 'Cancel'",
+      "$cancel.DialogResult = 'Cancel'",
+      "$buttons.Controls.Add($cancel)",
+      "$buttons.Controls.Add($ok)",
+      "$form.CancelButton = $cancel",
+    );
+  }
+  lines.push(
+    "$layout.Controls.Add($buttons)",
+    // Close when the program that asked has gone.
+    "$timer = New-Object System.Windows.Forms.Timer",
+    "$timer.Interval = 1000",
+    "$timer.Add_Tick({ try { if ([System.Diagnostics.Process]::GetProcessById($parentId).HasExited) { $form.Close() } } catch { $form.Close() } })",
+    "$timer.Start()",
+    "$result = $form.ShowDialog()",
+    "$timer.Stop()",
+    `if ($result -ne [System.Windows.Forms.DialogResult]::OK) { exit ${CANCEL_EXIT} }`,
+  );
+  if (body === "secret" || body === "text") {
+    lines.push("Send-Answer $entry.Text");
+  } else if (body === "choose") {
+    lines.push("Send-Answer ([string]$list.SelectedIndex)");
+  }
+  lines.push("exit 0");
+  return lines.join("\n");
+}
+
+function ended<T>(result: CommandResult, program: string): DialogOutcome<T> {
+  if (result.code === CANCEL_EXIT) return { kind: "cancelled" };
+  const detail = firstLine(result.stderr);
+  return {
+    kind: "failed",
+    reason: `${program} exited with status ${result.code}${
+      detail ? ` (${detail})` : ""
+    }`,
+  };
+}
+
+/**
+ * The PowerShell backend.
+ *
+ * @param parentPid The process whose end closes any window (this one).
+ */
+export function powershellBackend(
+  choice: Pick<DialogBackendChoice, "program"> = {
+    program: "powershell.exe",
+  },
+  parentPid: number = Deno.pid,
+): DialogBackend {
+  const spec = (
+    body: Body,
+    title: string,
+    text: string,
+    items?: readonly string[],
+  ) => ({
+    ...powershellCommand(
+      choice.program,
+      dialogScript(body, title, text, parentPid, items),
+    ),
+    background: body === "notice",
+  });
+  return {
+    kind: "powershell",
+    secret: ({ title, text }) => spec("secret", title, text),
+    text: ({ title, text }) => spec("text", title, text),
+    choose: ({ title, text, items }) => spec("choose", title, text, items),
+    notice: ({ title, text }) => spec("notice", title, text),
+    readText(result) {
+      if (result.code !== 0) return ended(result, choice.program);
+      return { kind: "answer", value: new TextDecoder().decode(result.stdout) };
+    },
+    readChoice(result, count) {
+      if (result.code !== 0) return ended(result, choice.program);
+      const out = new TextDecoder().decode(result.stdout).trim();
+      const n = Number(out);
+      if (out === "-1") return { kind: "answer", value: -1 };
+      if (!/^\d+$/.test(out) || n >= count) {
+        return {
+          kind: "failed",
+          reason: `${choice.program} printed something other than a row index`,
+        };
+      }
+      return { kind: "answer", value: n };
+    },
+  };
+}
