@@ -15,6 +15,11 @@ export interface FormInput {
   value: string;
   id: string;
   checked: boolean;
+  /**
+   * The autocomplete attribute, lower case ("username", "one-time-code"),
+   * when the input has one.
+   */
+  autocomplete?: string;
 }
 
 /** A form as the page declares it. */
@@ -70,13 +75,16 @@ function readInput(element: MiniElement): FormInput | undefined {
   } else if (tag === "button") {
     type = (element.getAttribute("type") ?? "submit").toLowerCase();
   }
-  return {
+  const input: FormInput = {
     name,
     type,
     value,
     id: element.getAttribute("id") ?? "",
     checked: element.hasAttribute("checked"),
   };
+  const autocomplete = element.getAttribute("autocomplete")?.trim();
+  if (autocomplete) input.autocomplete = autocomplete.toLowerCase();
+  return input;
 }
 
 /** Parses an HTML page. */

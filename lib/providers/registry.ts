@@ -54,6 +54,13 @@ export const PROVIDERS: readonly ProviderEntry[] = [
     },
     load: () => import("./adfs/adfs.ts").then((m) => m.adfs),
   },
+  {
+    name: "form",
+    title: "Form-based IdP (Shibboleth, Keycloak, SimpleSAMLphp, …)",
+    endpoint: "the IdP-initiated SSO URL for urn:amazon:webservices",
+    mfa: { totp: "a one-time-code page (Keycloak OTP, …)" },
+    load: () => import("./form/form.ts").then((m) => m.form),
+  },
 ];
 
 /** The entry for `-p name`, or undefined. */
