@@ -6,8 +6,20 @@
  *  - a full Okta login (authn, SAML page, STS) against the local emulators,
  *  - 8 concurrent invocations on an empty cache against 1.
  * Medians of several runs; figures are printed, never asserted.
+ *
+ * With `--latency [MS]` (default 100) it measures instead what a login costs
+ * beyond the network: every emulator waits MS before each response, and for
+ * an Okta password login, an Okta push login and an ADFS login it prints the
+ * median wall time, the round trips (IdP requests + STS calls, counted at the
+ * emulators), the TCP connections the emulators accepted, and
+ *   overhead = wall - round trips x MS - push poll waits - bare `deno run`,
+ * the bare `deno run` median being measured in the same run, interleaved.
+ * Then one `-v` Okta password login with each stderr line timestamped.
+ *
+ *     deno task bench -- --latency 100
  */
 import { PASSWORD, ROLE_DEV } from "./emulators/fixtures.ts";
+import type { RunningServer } from "./emulators/server.ts";
 import { baseEnv, mainTs } from "./support/cli.ts";
 import { startStack } from "./support/stack.ts";
 
@@ -62,63 +74,289 @@ function report(name: string, samples: Sample[]): number {
   return ms;
 }
 
-const stack = await startStack();
-try {
-  const env = {
-    ...(await baseEnv(stack.home)),
-    ...stack.env,
-    AWSPROCESSCREDS_PASSWORD: PASSWORD,
-  };
-  const deno = [Deno.execPath(), "run", "-A", "--cached-only"];
-  const empty = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(empty, "");
-  const args = [...stack.oktaArgs("alice@example.com"), "-a", ROLE_DEV];
+/** The usage of the latency mode's flag, for errors. */
+const USAGE = "usage: deno task bench [-- --latency [MS]]";
 
-  // Warm the module caches once.
-  await timed([...deno, empty], env);
-  await timed([...deno, mainTs, ...args], env);
-
-  const bare: Sample[] = [];
-  const hit: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    bare.push(await timed([...deno, empty], env));
-    hit.push(await timed([...deno, mainTs, ...args], env));
+/** `--latency`, `--latency 100` or `--latency=100`; undefined without it. */
+function parseLatency(args: string[]): number | undefined {
+  const rest = args[0] === "--" ? args.slice(1) : args;
+  if (rest.length === 0) return undefined;
+  const [flag, value, ...extra] = rest;
+  const eq = /^--latency=(.*)$/.exec(flag);
+  const raw = eq ? eq[1] : flag === "--latency" ? value : null;
+  if (raw === null || extra.length > 0 || (eq && value !== undefined)) {
+    console.error(USAGE);
+    Deno.exit(2);
   }
-  const full: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    full.push(await timed([...deno, mainTs, ...args, "--no-cache"], env));
+  const ms = raw === undefined ? 100 : Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) {
+    console.error(`${USAGE}: MS must be a number of milliseconds >= 0`);
+    Deno.exit(2);
   }
-  console.log(
-    `deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
-  );
-  const bareMs = report("bare deno run of an empty script", bare);
-  const hitMs = report("cache hit", hit);
-  report("full Okta login (--no-cache)", full);
-  console.log(`cache hit / bare deno run: ${(hitMs / bareMs).toFixed(2)}x`);
-
-  // 8 concurrent invocations on an empty cache, against 1.
-  const cold = async (n: number) => {
-    const home = await Deno.makeTempDir();
-    const e = { ...env, HOME: home };
-    const before = stack.okta.requests.length;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: n }, () => timed([...deno, mainTs, ...args], e)),
-    );
-    const ms = performance.now() - started;
-    await Deno.remove(home, { recursive: true });
-    return { ms, idpRequests: stack.okta.requests.length - before };
-  };
-  for (const n of [1, 8]) {
-    const rounds = [];
-    for (let i = 0; i < 5; i++) rounds.push(await cold(n));
-    console.log(
-      `${`${n} concurrent invocation(s), empty cache`.padEnd(44)} median ${
-        median(rounds.map((r) => r.ms)).toFixed(1)
-      } ms wall, ${rounds[0].idpRequests} IdP requests`,
-    );
-  }
-  await Deno.remove(empty);
-} finally {
-  await stack.close();
+  return ms;
 }
+
+async function defaultMode(): Promise<void> {
+  const stack = await startStack();
+  try {
+    const env = {
+      ...(await baseEnv(stack.home)),
+      ...stack.env,
+      AWSPROCESSCREDS_PASSWORD: PASSWORD,
+    };
+    const deno = [Deno.execPath(), "run", "-A", "--cached-only"];
+    const empty = await Deno.makeTempFile({ suffix: ".ts" });
+    await Deno.writeTextFile(empty, "");
+    const args = [...stack.oktaArgs("alice@example.com"), "-a", ROLE_DEV];
+
+    // Warm the module caches once.
+    await timed([...deno, empty], env);
+    await timed([...deno, mainTs, ...args], env);
+
+    const bare: Sample[] = [];
+    const hit: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      bare.push(await timed([...deno, empty], env));
+      hit.push(await timed([...deno, mainTs, ...args], env));
+    }
+    const full: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      full.push(await timed([...deno, mainTs, ...args, "--no-cache"], env));
+    }
+    console.log(
+      `deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores`,
+    );
+    const bareMs = report("bare deno run of an empty script", bare);
+    const hitMs = report("cache hit", hit);
+    report("full Okta login (--no-cache)", full);
+    console.log(`cache hit / bare deno run: ${(hitMs / bareMs).toFixed(2)}x`);
+
+    // 8 concurrent invocations on an empty cache, against 1.
+    const cold = async (n: number) => {
+      const home = await Deno.makeTempDir();
+      const e = { ...env, HOME: home };
+      const before = stack.okta.requests.length;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: n }, () => timed([...deno, mainTs, ...args], e)),
+      );
+      const ms = performance.now() - started;
+      await Deno.remove(home, { recursive: true });
+      return { ms, idpRequests: stack.okta.requests.length - before };
+    };
+    for (const n of [1, 8]) {
+      const rounds = [];
+      for (let i = 0; i < 5; i++) rounds.push(await cold(n));
+      console.log(
+        `${`${n} concurrent invocation(s), empty cache`.padEnd(44)} median ${
+          median(rounds.map((r) => r.ms)).toFixed(1)
+        } ms wall, ${rounds[0].idpRequests} IdP requests`,
+      );
+    }
+    await Deno.remove(empty);
+  } finally {
+    await stack.close();
+  }
+}
+
+/** How long the client waits between two push polls (lib/mfa/push_wait.ts). */
+const PUSH_POLL_MS = 2_000;
+
+interface Scenario {
+  name: string;
+  args: string[];
+  idp: RunningServer;
+  runs: number;
+  /** Push polls after the verify POST: each follows a PUSH_POLL_MS wait. */
+  polls?: (requests: { method: string; path: string }[]) => number;
+}
+
+interface LoginSample {
+  ms: number;
+  idpRequests: number;
+  stsCalls: number;
+  idpConnections: number;
+  stsConnections: number;
+  waits: number;
+}
+
+function spread(values: number[]): string {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return lo === hi ? `${lo}` : `${lo}-${hi}`;
+}
+
+async function latencyMode(delayMs: number): Promise<void> {
+  // One WAITING answer (to the verify POST), then SUCCESS on the first poll.
+  const stack = await startStack({
+    latencyMs: delayMs,
+    okta: { pushPolls: 1 },
+  });
+  try {
+    const env = {
+      ...(await baseEnv(stack.home)),
+      ...stack.env,
+      AWSPROCESSCREDS_PASSWORD: PASSWORD,
+    };
+    const deno = [Deno.execPath(), "run", "-A", "--cached-only"];
+    const empty = await Deno.makeTempFile({ suffix: ".ts" });
+    await Deno.writeTextFile(empty, "");
+    const role = ["-a", ROLE_DEV, "--no-cache"];
+    const pushRuns = Math.max(5, Math.ceil(RUNS / 3));
+    const verify = /^\/api\/v1\/authn\/factors\/[^/]+\/verify$/;
+    const scenarios: Scenario[] = [
+      {
+        name: "Okta password (alice)",
+        args: [...stack.oktaArgs("alice@example.com"), ...role],
+        idp: stack.okta,
+        runs: RUNS,
+      },
+      {
+        name: "Okta push (push, --mfa push)",
+        args: [...stack.oktaArgs("push@example.com"), "--mfa", "push", ...role],
+        idp: stack.okta,
+        runs: pushRuns,
+        polls: (requests) =>
+          Math.max(
+            0,
+            requests.filter((r) => r.method === "POST" && verify.test(r.path))
+              .length - 1,
+          ),
+      },
+      {
+        name: "ADFS password (EXAMPLE\\alice)",
+        args: [...stack.adfsArgs("EXAMPLE\\alice"), ...role],
+        idp: stack.adfs,
+        runs: RUNS,
+      },
+    ];
+    const login = async (scenario: Scenario): Promise<LoginSample> => {
+      const { idp, sts } = { idp: scenario.idp, sts: stack.sts };
+      const before = {
+        idp: idp.requests.length,
+        sts: sts.calls.length,
+        idpConn: idp.connections(),
+        stsConn: sts.connections(),
+      };
+      const { ms } = await timed([...deno, mainTs, ...scenario.args], env);
+      const requests = idp.requests.slice(before.idp);
+      return {
+        ms,
+        idpRequests: requests.length,
+        stsCalls: sts.calls.length - before.sts,
+        idpConnections: idp.connections() - before.idpConn,
+        stsConnections: sts.connections() - before.stsConn,
+        waits: (scenario.polls?.(requests) ?? 0) * PUSH_POLL_MS,
+      };
+    };
+
+    // Warm the module caches (and V8's code cache) once.
+    await timed([...deno, empty], env);
+    for (const scenario of scenarios) await login(scenario);
+
+    // Interleaved, so that a busy moment of the machine hits every row.
+    const bare: Sample[] = [];
+    const samples = new Map(scenarios.map((s) => [s, [] as LoginSample[]]));
+    for (let i = 0; i < RUNS; i++) {
+      bare.push(await timed([...deno, empty], env));
+      for (const scenario of scenarios) {
+        if (i < scenario.runs) {
+          samples.get(scenario)!.push(await login(scenario));
+        }
+      }
+    }
+
+    const bareMs = median(bare.map((s) => s.ms));
+    console.log(
+      `deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, ` +
+        `load average ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    );
+    console.log(
+      `latency ${delayMs} ms before every emulator response; ` +
+        `bare deno run median ${bareMs.toFixed(1)} ms ` +
+        `(${
+          spread(bare.map((s) => Math.round(s.ms)))
+        }) over ${bare.length} runs`,
+    );
+    console.log(
+      "overhead = wall - round trips x latency - push waits - bare deno run\n",
+    );
+    const header = [
+      "login".padEnd(30),
+      "runs".padStart(4),
+      "wall median".padStart(12),
+      "wall min-max".padStart(13),
+      "round trips".padStart(12),
+      "IdP+STS".padStart(8),
+      "conns".padStart(6),
+      "waits".padStart(6),
+      "overhead".padStart(9),
+    ];
+    console.log(header.join(" "));
+    for (const scenario of scenarios) {
+      const runs = samples.get(scenario)!;
+      const wall = median(runs.map((r) => r.ms));
+      const trips = runs.map((r) => r.idpRequests + r.stsCalls);
+      const roundTrips = median(trips);
+      const waits = median(runs.map((r) => r.waits));
+      const overhead = wall - roundTrips * delayMs - waits - bareMs;
+      console.log([
+        scenario.name.padEnd(30),
+        String(runs.length).padStart(4),
+        `${wall.toFixed(1)} ms`.padStart(12),
+        `${spread(runs.map((r) => Math.round(r.ms)))}`.padStart(13),
+        spread(trips).padStart(12),
+        `${spread(runs.map((r) => r.idpRequests))}+${
+          spread(runs.map((r) => r.stsCalls))
+        }`.padStart(8),
+        `${spread(runs.map((r) => r.idpConnections))}+${
+          spread(runs.map((r) => r.stsConnections))
+        }`.padStart(6),
+        `${waits}`.padStart(6),
+        `${overhead.toFixed(1)} ms`.padStart(9),
+      ].join(" "));
+    }
+    console.log(
+      "\nconns: TCP connections the IdP and STS emulators accepted per login." +
+        "\nwaits: the push login's deliberate sleeps, " +
+        `${PUSH_POLL_MS} ms per poll after the verify POST (pushPolls 1).`,
+    );
+
+    // Where the time goes: one -v login, each stderr line timestamped.
+    console.log("\nOne Okta password login with -v (ms since spawn):");
+    const started = performance.now();
+    const child = new Deno.Command(deno[0], {
+      args: [...deno.slice(1), mainTs, ...scenarios[0].args, "-v"],
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let pending = "";
+    for await (
+      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
+    ) {
+      const at = performance.now() - started;
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        console.log(`${at.toFixed(0).padStart(6)}  ${line}`);
+      }
+    }
+    const status = await child.status;
+    console.log(
+      `${
+        (performance.now() - started).toFixed(0).padStart(6)
+      }  (exit ${status.code})`,
+    );
+    await Deno.remove(empty);
+  } finally {
+    await stack.close();
+  }
+}
+
+const latency = parseLatency(Deno.args);
+if (latency === undefined) await defaultMode();
+else await latencyMode(latency);

@@ -196,6 +196,8 @@ export interface AdfsOptions {
   now?: () => Date;
   /** How long the `slow` user's credential post sleeps; default 3000 ms. */
   delayMs?: number;
+  /** Milliseconds added before every response (a network round trip). */
+  latencyMs?: number;
 }
 
 /** A running ADFS emulator. */
@@ -966,7 +968,9 @@ ${optionsForm(place, inner)}
     return loginPage(place);
   }
 
-  const server = serveTls((req) => handle(req));
+  const server = serveTls((req) => handle(req), {
+    latencyMs: options.latencyMs,
+  });
   return {
     ...server,
     entryUrl:

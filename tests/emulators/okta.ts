@@ -7,6 +7,12 @@
  * answers. Users are looked up case-insensitively in a live table that tests
  * may change.
  *
+ * `pipeline: "idx"` turns the org into an Okta Identity Engine org instead
+ * (okta_idx.ts): the embed link leads to an OIE sign-in page and the IDX API,
+ * while `/api/v1/authn` still answers SUCCESS for OIE users (a sessionToken
+ * that the embed link then ignores, as on real OIE orgs).
+ * `/.well-known/okta-organization` tells the pipeline in both modes.
+ *
  * @module
  */
 import {
@@ -26,6 +32,11 @@ import {
   oktaEscape,
 } from "./saml_assertion.ts";
 import {
+  createOktaIdxOrg,
+  type OktaIdxControl,
+  type OktaIdxOptions,
+} from "./okta_idx.ts";
+import {
   escapeHtml,
   getCookie,
   html,
@@ -34,6 +45,27 @@ import {
   serveTls,
   setCookie,
 } from "./server.ts";
+
+export {
+  defaultOktaIdxUsers,
+  OKTA_IDX_AUTHENTICATOR_IDS,
+  OKTA_IDX_CORRECT_ANSWER,
+  OKTA_IDX_PHONE_ENROLLMENT_ID,
+  OKTA_IDX_REFRESH_MS,
+  OKTA_IDX_TOKEN_REDIRECT_PATH,
+  OKTA_IDX_TRANSACTION_LIFETIME_MS,
+  type OktaIdxAuthenticatorKey,
+  type OktaIdxCode,
+  type OktaIdxControl,
+  type OktaIdxFailure,
+  type OktaIdxLogin,
+  type OktaIdxOptions,
+  type OktaIdxPoll,
+  type OktaIdxUnsupported,
+  type OktaIdxUser,
+  type OktaPhoneMethod,
+  type OktaVerifyMethod,
+} from "./okta_idx.ts";
 
 /** Path of the AWS app's embed link (the `-e` endpoint). */
 export const OKTA_EMBED_PATH = "/home/amazon_aws/0oaEMULATOR00000000/272";
@@ -117,8 +149,16 @@ export interface OktaOptions {
   now?: () => Date;
   /** Delay before answering every request (cut short when the emulator closes). */
   delayMs?: number;
+  /** Fixed delay before every response, applied by serveTls. */
+  latencyMs?: number;
   /** Port to bind; 0 (default) picks a free one. */
   port?: number;
+  /** `v1` (default): an Okta Classic org; `idx`: an Okta Identity Engine org (okta_idx.ts). */
+  pipeline?: "v1" | "idx";
+  /** Knobs and users of the Identity Engine org (used when `pipeline` is `idx`). */
+  idx?: OktaIdxOptions;
+  /** Answer `GET /.well-known/okta-organization` (default true); false answers 404. */
+  wellKnown?: boolean;
 }
 
 /** A running Okta emulator. */
@@ -135,12 +175,20 @@ export interface OktaEmulator extends RunningServer {
   sent(factorId: string): number;
   /** Number of live `sid` sessions. */
   sessionCount(): number;
-  /** Ends every `sid` session (the cookies stop working). */
+  /** Ends every `sid` session and every `idx` session (the cookies stop working). */
   expireSessions(): void;
   /** Invalidates every unused sessionToken. */
   expireSessionTokens(): void;
-  /** Invalidates every stateToken (next use answers 401 E0000011). */
+  /** Invalidates every stateToken (next use answers 401 E0000011) and every IDX transaction (E10d). */
   expireTransactions(): void;
+  /** The Identity Engine side: OIE users, logins, pushes, codes, polls, protocol errors. */
+  idx: OktaIdxControl;
+  /** Number of requests to `/api/v1/*` (Classic API, sessions API included). */
+  classicCalls(): number;
+  /** Number of requests to `/oauth2/*`. */
+  oauthCalls(): number;
+  /** Whether any request carried `client_id` in its query or body. */
+  sawClientId(): boolean;
 }
 
 /** Returns a fresh copy of the default user table (all @example.com, password fixtures.PASSWORD). */
@@ -367,6 +415,24 @@ const SIGN_IN_PAGE = `<!DOCTYPE html>
 </html>
 `;
 
+/** The pipeline document of `/.well-known/okta-organization` (okta-idx.md E1). */
+function organization(pipeline: "v1" | "idx"): Record<string, unknown> {
+  return {
+    id: "00oEMULATOR00000000",
+    cell: "ok1",
+    pipeline,
+    settings: {
+      analyticsCollectionEnabled: false,
+      bugReportingEnabled: false,
+      omEnabled: false,
+      pssoEnabled: false,
+      desktopMFAEnabled: false,
+      itpEnabled: false,
+    },
+    alternates: [],
+  };
+}
+
 function samlPage(value: string, inputName: string): string {
   const action = oktaEscape("https://signin.aws.amazon.com/saml");
   return `<!DOCTYPE html>
@@ -405,6 +471,7 @@ export function startOkta(options: OktaOptions = {}): OktaEmulator {
   const sentCounts = new Map<string, number>();
   const rateLimitHits = new Map<string, number>();
   let authnCount = 0;
+  const pipeline = options.pipeline ?? "v1";
 
   /** Sleeps, returning early when the emulator closes or the client goes away. */
   function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -622,6 +689,23 @@ export function startOkta(options: OktaOptions = {}): OktaEmulator {
     if (body.stateToken !== undefined && body.username === undefined) {
       const txn = liveTransaction(body.stateToken);
       return txn ? stateResponse(origin, txn) : invalidToken();
+    }
+    const oie = idxOrg && typeof body.username === "string"
+      ? idxOrg.classicLogin(body.username, body.password)
+      : undefined;
+    if (oie) {
+      // An OIE org still answers the Classic API for a password: SUCCESS
+      // with a sessionToken, which its embed link then ignores.
+      if (oie.result === "bad") return authFailed();
+      if (oie.result === "locked") {
+        return json({
+          status: "LOCKED_OUT",
+          _links: {
+            next: link(`${origin}/api/v1/authn/recovery/unlock`, "unlock"),
+          },
+        });
+      }
+      return success(origin, oie.username);
     }
     const found = typeof body.username === "string"
       ? findUser(body.username)
@@ -915,9 +999,20 @@ export function startOkta(options: OktaOptions = {}): OktaEmulator {
       });
     }
     const user = findUser(session.username)?.user ?? {};
+    return html(samlPageFor(session.username, user));
+  }
+
+  /** The SAML auto-post page for `username` (assertion from buildSamlResponse). */
+  function samlPageFor(
+    username: string,
+    user: Pick<
+      OktaUser,
+      "roles" | "sessionDuration" | "mixOrder" | "doctype" | "changedHtml"
+    >,
+  ): string {
     const saml = buildSamlResponse({
       style: "okta",
-      nameId: session.username,
+      nameId: username,
       roles: user.roles ?? DEFAULT_ROLES,
       sessionDuration: user.sessionDuration === null
         ? undefined
@@ -926,10 +1021,19 @@ export function startOkta(options: OktaOptions = {}): OktaEmulator {
       doctype: user.doctype,
       now: clock(),
     });
-    return html(
-      samlPage(saml, user.changedHtml ? "SAMLToken" : "SAMLResponse"),
-    );
+    return samlPage(saml, user.changedHtml ? "SAMLToken" : "SAMLResponse");
   }
+
+  // Built in both modes so `idx` always has its tables; routed to only on
+  // an OIE org.
+  const oieOrg = createOktaIdxOrg(options.idx ?? {}, {
+    embedPath: OKTA_EMBED_PATH,
+    ssoPath: OKTA_SSO_PATH,
+    clock,
+    sessionLifetimeMs: OKTA_SESSION_LIFETIME_MS,
+    samlPage: samlPageFor,
+  });
+  const idxOrg = pipeline === "idx" ? oieOrg : undefined;
 
   const verifyPath = /^\/api\/v1\/authn\/factors\/([^/]+)\/verify(\/resend)?$/;
 
@@ -938,6 +1042,12 @@ export function startOkta(options: OktaOptions = {}): OktaEmulator {
     const origin = url.origin;
     const path = url.pathname;
     if (options.delayMs) await sleep(options.delayMs, req.signal);
+    if (req.method === "GET" && path === "/.well-known/okta-organization") {
+      if (options.wellKnown !== false) return json(organization(pipeline));
+    } else if (idxOrg) {
+      const answer = await idxOrg.handle(req, url);
+      if (answer) return answer;
+    }
     if (req.method === "POST") {
       if (path === "/api/v1/authn") return await authn(req, origin);
       if (path === "/api/v1/authn/skip") return await skip(req, origin);
@@ -961,7 +1071,11 @@ export function startOkta(options: OktaOptions = {}): OktaEmulator {
     );
   }
 
-  const server = serveTls((req) => route(req), { port: options.port });
+  const server = serveTls((req) => route(req), {
+    port: options.port,
+    latencyMs: options.latencyMs,
+  });
+  const requests = server.requests;
   return {
     ...server,
     embedUrl: `${server.url}${OKTA_EMBED_PATH}`,
@@ -970,9 +1084,22 @@ export function startOkta(options: OktaOptions = {}): OktaEmulator {
     authnCount: () => authnCount,
     sent: (factorId) => sentCounts.get(factorId) ?? 0,
     sessionCount: () => sessions.size,
-    expireSessions: () => sessions.clear(),
+    expireSessions: () => {
+      sessions.clear();
+      idxOrg?.expireSessions();
+    },
     expireSessionTokens: () => sessionTokens.clear(),
-    expireTransactions: () => transactions.clear(),
+    expireTransactions: () => {
+      transactions.clear();
+      idxOrg?.expireTransactions();
+    },
+    idx: oieOrg.control,
+    classicCalls: () =>
+      requests.filter((r) => r.path.startsWith("/api/v1/")).length,
+    oauthCalls: () =>
+      requests.filter((r) => r.path.startsWith("/oauth2/")).length,
+    sawClientId: () =>
+      requests.some((r) => /client(_|%5f)id/i.test(`${r.query} ${r.body}`)),
     close: async () => {
       closing.abort();
       await server.close();

@@ -120,6 +120,8 @@ export interface StsOptions {
   delayMs?: number;
   /** Port to bind; 0 (default) picks a free one. */
   port?: number;
+  /** Milliseconds added before every response (a network round trip). */
+  latencyMs?: number;
   /**
    * Stands in for the signature check of real STS: whether the decoded
    * Response document is one an IdP vouches for. Default: only documents an
@@ -761,7 +763,10 @@ export function startSts(options: StsOptions = {}): StsEmulator {
     }
   }
 
-  const server = serveTls(handle, { port: options.port });
+  const server = serveTls(handle, {
+    port: options.port,
+    latencyMs: options.latencyMs,
+  });
   const emulator: StsEmulator = {
     ...server,
     issued: [],

@@ -51,13 +51,19 @@ export interface StackOptions {
   okta?: OktaOptions;
   adfs?: AdfsOptions;
   sts?: StsOptions;
+  /**
+   * Milliseconds every emulator waits before each response, standing in for
+   * a network round trip; an emulator's own `latencyMs` option wins.
+   */
+  latencyMs?: number;
 }
 
 /** Starts the Okta, ADFS and STS emulators and makes a temporary HOME. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const okta = startOkta(options.okta);
-  const adfs = startAdfs(options.adfs);
-  const sts = startSts(options.sts);
+  const { latencyMs } = options;
+  const okta = startOkta({ latencyMs, ...options.okta });
+  const adfs = startAdfs({ latencyMs, ...options.adfs });
+  const sts = startSts({ latencyMs, ...options.sts });
   const home = await Deno.makeTempDir({ prefix: "apc-home-" });
   const env = { AWS_ENDPOINT_URL_STS: sts.url };
   const close = async () => {
