@@ -179,8 +179,8 @@ e2eTest(
       // The verify POST and two polls (pushPolls 2), one push sent.
       assert.equal(verifyPosts(solo.okta, "push").length, 3);
       assert.equal(solo.okta.sent(OKTA_FACTOR_IDS.push), 1);
-      // authn, verify, 2 polls, embed link, SSO page.
-      assert.equal(solo.okta.requests.length, 6);
+      // The pipeline document, authn, verify, 2 polls, embed link, SSO page.
+      assert.equal(solo.okta.requests.length, 7);
       // Two polls about 2 s apart.
       assert.ok(approved.ms >= 2 * PUSH_POLL_MS, `${approved.ms} ms`);
     });
@@ -204,8 +204,12 @@ e2eTest(
       assert.ok(deadline.ms < approved.ms, `${deadline.ms} ms`);
     });
     await t.step("Ctrl-C while waiting stops at once", () => {
-      // SIGINT from the terminal driver: the default action ends the process.
-      assert.equal(interrupted.code, -2, interrupted.stderr);
+      // SIGINT from the terminal driver: the terminal is restored, exit 130.
+      assert.equal(interrupted.code, 130, interrupted.stderr);
+      assert.equal(
+        interrupted.stderr,
+        "awsprocesscreds-saml: Interrupted by SIGINT\n",
+      );
       assert.equal(interrupted.stdout, "");
       assert.deepEqual(interrupted.unanswered, []);
       assert.ok(interrupted.ms < approved.ms, `${interrupted.ms} ms`);
