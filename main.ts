@@ -23,8 +23,8 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
 }
 
 const env = Deno.env.toObject();
-const prompter = ttyPrompter();
-onExitSignal(() => prompter.close(), (code, signal) => {
+const terminal = ttyPrompter();
+onExitSignal(() => terminal.close(), (code, signal) => {
   writeAll(Deno.stderr, `awsprocesscreds-saml: Interrupted by ${signal}\n`);
   Deno.exit(code);
 });
@@ -35,7 +35,23 @@ Deno.exit(
     stderr: (text) => writeAll(Deno.stderr, text),
     fetch: globalThis.fetch,
     clock: systemClock,
-    prompter,
+    terminal,
+    // Loaded only when a login needs them: a cache hit loads neither.
+    dialogs: async (username, host) =>
+      (await import("./lib/prompt/dialog_prompter.ts")).systemDialogPrompter(
+        env,
+        { username, host },
+      ),
+    keychain: async () =>
+      (await import("./lib/keychain/keychain.ts")).systemKeychain(env),
+    selfCommand: Deno.build.standalone ? [Deno.execPath()] : [
+      Deno.execPath(),
+      "run",
+      "-A",
+      Deno.mainModule.startsWith("file:")
+        ? decodeURIComponent(new URL(Deno.mainModule).pathname)
+        : Deno.mainModule,
+    ],
     home: homeDirectory({
       env,
       os: Deno.build.os,

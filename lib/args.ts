@@ -1,6 +1,7 @@
 /**
  * The command line, compatible with the original awsprocesscreds-saml and
- * extended. Pure: argv in, options out.
+ * extended. Pure: argv (and, for `--profile`, the profile's settings, read
+ * by the caller) in, a command out.
  *
  * @module
  */
@@ -8,31 +9,117 @@ import { UsageError } from "./errors.ts";
 import { isMfaKind, MFA_KINDS, type MfaKind } from "./mfa/mfa_kind.ts";
 import { mfaKindsOf, providerEntry, PROVIDERS } from "./providers/registry.ts";
 
-/** Everything the command line says. */
+/** Everything a login run needs to know. */
 export interface Options {
+  /** The IdP URL (https). */
   endpoint: URL;
+  /** The IdP user name. */
   username: string;
   /** A `-p` name from the provider registry. */
   provider: string;
+  /** The role to assume, if chosen. */
   roleArn?: string;
+  /** Read and write the credential cache. */
   cache: boolean;
+  /** Log each step to stderr. */
   verbose: boolean;
+  /** STS DurationSeconds, if chosen. */
   duration?: number;
+  /** STS region, if chosen. */
   region?: string;
+  /** Timeout of each network request, in ms. */
   timeoutMs: number;
+  /** Print the roles instead of credentials. */
   listRoles: boolean;
+  /** The second factor to use, if chosen. */
   mfa?: MfaKind;
+  /** How long to wait for a push, in ms. */
   mfaTimeoutMs: number;
+  /** How long to wait for a concurrent login, in ms. */
   lockTimeoutMs: number;
+  /** Remove this profile's cache entry and exit. */
   clearCache: boolean;
+  /** Keep and use the IdP session cookies. */
   sessionReuse: boolean;
+  /** Never open a desktop dialog (--no-gui). */
+  noGui: boolean;
+  /** Store the password in the OS keychain after a successful login. */
+  savePassword: boolean;
+  /** The `--profile` the settings came from, if any. */
+  profile?: string;
+}
+
+/** What `configure` was told; it asks for the rest. */
+export interface ConfigureOptions {
+  /** `-p`, if given. */
+  provider?: string;
+  /** `-e`, if given. */
+  endpoint?: URL;
+  /** `-u`, if given. */
+  username?: string;
+  /** `--mfa`, if given: written to every profile. */
+  mfa?: MfaKind;
+  /** `--profile-prefix`, if given. */
+  prefix?: string;
+  /** Configure every granted role without asking. */
+  allRoles: boolean;
+  /** Log each step to stderr. */
+  verbose: boolean;
+  /** Timeout of each network request, in ms. */
+  timeoutMs: number;
+  /** How long to wait for a push, in ms. */
+  mfaTimeoutMs: number;
+  /** Never open a desktop dialog. */
+  noGui: boolean;
 }
 
 /** What to do. */
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "run"; options: Options };
+  | { kind: "run"; options: Options }
+  | { kind: "forget-password"; endpoint: URL; username: string }
+  | { kind: "configure"; options: ConfigureOptions };
+
+/** A profile's settings as the config file gives them (raw strings). */
+export interface ProfileValues {
+  /** The config file, for messages. */
+  path: string;
+  /** `saml_*` values by setting name (provider, endpoint, …). */
+  values: Partial<Record<ProfileSetting, string>>;
+}
+
+/** The settings a profile can hold. */
+export type ProfileSetting =
+  | "provider"
+  | "endpoint"
+  | "username"
+  | "roleArn"
+  | "mfa"
+  | "duration"
+  | "region";
+
+/** The flag each profile setting stands for. */
+const SETTING_FLAGS: Record<ProfileSetting, string> = {
+  provider: "provider",
+  endpoint: "endpoint",
+  username: "username",
+  roleArn: "role-arn",
+  mfa: "mfa",
+  duration: "duration",
+  region: "region",
+};
+
+/** The config key of each profile setting. */
+const SETTING_KEYS: Record<ProfileSetting, string> = {
+  provider: "saml_provider",
+  endpoint: "saml_endpoint",
+  username: "saml_username",
+  roleArn: "saml_role_arn",
+  mfa: "saml_mfa",
+  duration: "saml_duration",
+  region: "saml_region",
+};
 
 function orList(items: readonly string[]): string {
   return items.length < 2
@@ -53,26 +140,34 @@ function providerHelp(): string {
 
 /** The usage text; the provider parts come from the registry. */
 export const USAGE: string =
-  `Usage: awsprocesscreds-saml -e ENDPOINT -u USERNAME -p ${
+  `Usage: awsprocesscreds-saml --profile NAME [options]
+       awsprocesscreds-saml -e ENDPOINT -u USERNAME -p ${
     PROVIDERS.map((p) => p.name).join("|")
   } [-a ROLE_ARN] [options]
+       awsprocesscreds-saml configure [-p NAME] [-e URL] [-u NAME]
+                            [--profile-prefix P] [--all-roles] [--mfa FACTOR]
 
 Prints temporary AWS credentials for credential_process after a SAML login.
+"configure" signs in once and writes one AWS profile per chosen role.
 
-Required:
+Settings (from the command line, or from [profile NAME] in the AWS config file
+as saml_endpoint, saml_username, saml_provider, saml_role_arn, saml_mfa,
+saml_duration, saml_region; the command line wins):
+      --profile NAME        read the settings from the AWS config file
+                            (AWS_CONFIG_FILE, else ~/.aws/config)
   -e, --endpoint URL        IdP URL (https); see Providers below
   -u, --username NAME       IdP username
   -p, --provider NAME       ${orList(PROVIDERS.map((p) => p.name))}
-
-Options:
   -a, --role-arn ARN        role to assume; without it a single granted role is
                             used, or you choose on the terminal
       --duration SECONDS    session length (900-43200); default: the assertion's
                             SessionDuration, else the role's default
       --region REGION       STS region (default: AWS_REGION, else the partition's)
-      --timeout SECONDS     timeout of each network request (default 30)
       --mfa FACTOR          ${orList(MFA_KINDS)}; what each
                             means depends on the provider (below)
+
+Options:
+      --timeout SECONDS     timeout of each network request (default 30)
       --mfa-timeout SECONDS how long to wait for a push approval (default 60)
       --lock-timeout SECONDS
                             how long to wait for a concurrent login of the same
@@ -83,6 +178,10 @@ Options:
       --no-session-reuse    always log in with the password, never with the
                             saved IdP session
       --clear-cache         remove this profile's cache entry and exit
+      --no-gui              never ask through a desktop dialog
+      --save-password       after a successful login, keep the password in the
+                            OS keychain (asked from there next time)
+      --forget-password     remove the password from the OS keychain and exit
   -v, --verbose             log each step to stderr (secrets redacted)
   -h, --help                show this help
       --version             show the version
@@ -93,32 +192,22 @@ ${providerHelp()}
 Environment:
   AWSPROCESSCREDS_PASSWORD  the password, for unattended use
   AWSPROCESSCREDS_MFA_CODE  one MFA code, for unattended use
-  AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, AWS_REGION, HTTPS_PROXY, NO_PROXY,
-  DENO_CERT                 as usual
+  AWSPROCESSCREDS_NO_GUI=1  as --no-gui
+  AWS_CONFIG_FILE, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, AWS_REGION,
+  HTTPS_PROXY, NO_PROXY, DENO_CERT
+                            as usual
 
-Prompts go to the terminal (/dev/tty), never to stdout or stderr.`;
+Prompts go to the terminal (/dev/tty), or to a desktop dialog when there is no
+terminal; never to stdout or stderr.`;
 
-function seconds(
-  name: string,
-  value: string | undefined,
-  min: number,
-  max: number,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
-    throw new UsageError(
-      `Invalid value for --${name}: ${value} (expected seconds from ${min} to ${max})`,
-    );
-  }
-  return n;
-}
+type FlagSpec = { type: "string" | "boolean"; short?: string };
 
-const FLAGS: Record<string, { type: "string" | "boolean"; short?: string }> = {
+const FLAGS: Record<string, FlagSpec> = {
   endpoint: { type: "string", short: "e" },
   username: { type: "string", short: "u" },
   provider: { type: "string", short: "p" },
   "role-arn": { type: "string", short: "a" },
+  profile: { type: "string" },
   "no-cache": { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
@@ -132,17 +221,37 @@ const FLAGS: Record<string, { type: "string" | "boolean"; short?: string }> = {
   "lock-timeout": { type: "string" },
   "clear-cache": { type: "boolean" },
   "no-session-reuse": { type: "boolean" },
+  "no-gui": { type: "boolean" },
+  "save-password": { type: "boolean" },
+  "forget-password": { type: "boolean" },
+};
+
+const CONFIGURE_FLAGS: Record<string, FlagSpec> = {
+  endpoint: FLAGS.endpoint,
+  username: FLAGS.username,
+  provider: FLAGS.provider,
+  mfa: FLAGS.mfa,
+  "profile-prefix": { type: "string" },
+  "all-roles": { type: "boolean" },
+  verbose: FLAGS.verbose,
+  help: FLAGS.help,
+  timeout: FLAGS.timeout,
+  "mfa-timeout": FLAGS["mfa-timeout"],
+  "no-gui": FLAGS["no-gui"],
 };
 
 /**
- * A strict flag parser with node:util parseArgs semantics for the flags above
- * (`--name value`, `--name=value`, `-x value`, `-xvalue`, booleans, no
- * positionals). node:util is not used because loading it brings in the Node
- * compatibility layer: about 5 ms on every cache hit.
+ * A strict flag parser with node:util parseArgs semantics (`--name value`,
+ * `--name=value`, `-x value`, `-xvalue`, booleans, no positionals).
+ * node:util is not used because loading it brings in the Node compatibility
+ * layer: about 5 ms on every cache hit.
  */
-function parseFlags(argv: string[]): Record<string, string | boolean> {
+function parseFlags(
+  argv: string[],
+  flags: Record<string, FlagSpec>,
+): Record<string, string | boolean> {
   const shorts = new Map(
-    Object.entries(FLAGS).filter(([, f]) => f.short).map((
+    Object.entries(flags).filter(([, f]) => f.short).map((
       [name, f],
     ) => [f.short!, name]),
   );
@@ -162,7 +271,7 @@ function parseFlags(argv: string[]): Record<string, string | boolean> {
     } else {
       throw new UsageError(`Unexpected argument '${arg}'`);
     }
-    const flag = FLAGS[name];
+    const flag = Object.hasOwn(flags, name) ? flags[name] : undefined;
     if (!flag) throw new UsageError(`Unknown option '--${name}'`);
     if (flag.type === "boolean") {
       if (inline !== undefined) {
@@ -182,88 +291,252 @@ function parseFlags(argv: string[]): Record<string, string | boolean> {
   return out;
 }
 
-/**
- * Parses argv.
- *
- * @throws {UsageError} for an unknown option, a missing required one or a bad value.
- */
-export function parseCommandLine(argv: string[]): Command {
-  const v = parseFlags(argv);
-  if (v.help) return { kind: "help" };
-  if (v.version) return { kind: "version" };
-  const str = (k: string) =>
-    typeof v[k] === "string" ? v[k] as string : undefined;
-  const missing = ["endpoint", "username", "provider"].filter((k) => !str(k));
-  if (missing.length) {
+/** Reads one setting: the flag, else the profile; names its source in errors. */
+class Settings {
+  #flags: Record<string, string | boolean>;
+  #profile: ProfileValues | undefined;
+  #profileName: string | undefined;
+
+  constructor(
+    flags: Record<string, string | boolean>,
+    profile?: { name: string; values: ProfileValues },
+  ) {
+    this.#flags = flags;
+    this.#profile = profile?.values;
+    this.#profileName = profile?.name;
+  }
+
+  /** The flag's string value. */
+  flag(name: string): string | undefined {
+    const v = this.#flags[name];
+    return typeof v === "string" ? v : undefined;
+  }
+
+  /** Whether a boolean flag is set. */
+  on(name: string): boolean {
+    return this.#flags[name] === true;
+  }
+
+  /** A setting: the flag, else the profile's value. */
+  get(setting: ProfileSetting): string | undefined {
+    return this.flag(SETTING_FLAGS[setting]) ??
+      this.#profile?.values[setting];
+  }
+
+  /** "--duration", or "saml_duration in [profile dev] of PATH" when it came from there. */
+  source(setting: ProfileSetting): string {
+    const flag = `--${SETTING_FLAGS[setting]}`;
+    if (this.flag(SETTING_FLAGS[setting]) !== undefined || !this.#profile) {
+      return flag;
+    }
+    return `${
+      SETTING_KEYS[setting]
+    } (profile ${this.#profileName} in ${this.#profile.path})`;
+  }
+}
+
+function seconds(
+  label: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
     throw new UsageError(
-      `Missing required option${missing.length > 1 ? "s" : ""}: ${
-        missing.map((m) => `--${m}`).join(", ")
-      }`,
+      `Invalid value for ${label}: ${value} (expected seconds from ${min} to ${max})`,
     );
   }
-  let endpoint: URL;
+  return n;
+}
+
+function httpsUrl(label: string, value: string): URL {
+  let url: URL;
   try {
-    endpoint = new URL(str("endpoint")!);
+    url = new URL(value);
   } catch {
+    throw new UsageError(`Invalid value for ${label}: ${value} is not a URL`);
+  }
+  if (url.protocol !== "https:") {
     throw new UsageError(
-      `Invalid value for --endpoint: ${str("endpoint")} is not a URL`,
+      `Invalid value for ${label}: ${url.protocol}// is refused; the IdP must use https`,
     );
   }
-  if (endpoint.protocol !== "https:") {
+  return url;
+}
+
+function checkProvider(label: string, provider: string): void {
+  if (!providerEntry(provider)) {
     throw new UsageError(
-      `Invalid value for --endpoint: ${endpoint.protocol}// is refused; the IdP must use https`,
-    );
-  }
-  const provider = str("provider")!;
-  const entry = providerEntry(provider);
-  if (!entry) {
-    throw new UsageError(
-      `Invalid value for --provider: ${provider} (expected ${
+      `Invalid value for ${label}: ${provider} (expected ${
         orList(PROVIDERS.map((p) => p.name))
       })`,
     );
   }
-  const roleArn = str("role-arn");
-  if (
-    roleArn !== undefined && !/^arn:[a-z-]+:iam::\d{12}:role\/.+/.test(roleArn)
-  ) {
+}
+
+function checkMfa(
+  label: string,
+  mfa: string | undefined,
+  provider: string,
+): MfaKind | undefined {
+  if (mfa === undefined) return undefined;
+  const kinds = mfaKindsOf(providerEntry(provider)!);
+  if (!(isMfaKind(mfa) && kinds.includes(mfa))) {
     throw new UsageError(
-      `Invalid value for --role-arn: ${roleArn} (expected arn:aws:iam::ACCOUNT:role/NAME)`,
+      `Invalid value for ${label}: ${mfa} (${provider} takes ${orList(kinds)})`,
     );
   }
-  const region = str("region");
+  return mfa;
+}
+
+/** The role ARN shape `-a` and `saml_role_arn` must have. */
+export const ROLE_ARN_PATTERN = /^arn:[a-z-]+:iam::\d{12}:role\/.+/;
+
+/** How `--profile` gets its settings: the caller reads the config file. */
+export interface ProfileReader {
+  /** The settings of `name`; throws a UsageError when it has none. */
+  (name: string): ProfileValues;
+}
+
+/**
+ * Parses argv.
+ *
+ * @param readProfile Reads a profile's settings for `--profile NAME`.
+ * @throws {UsageError} for an unknown option, a missing required one or a
+ *   bad value (naming the config key and file when the value came from a
+ *   profile).
+ */
+export function parseCommandLine(
+  argv: string[],
+  readProfile?: ProfileReader,
+): Command {
+  if (argv[0] === "configure") return parseConfigure(argv.slice(1));
+  const flags = parseFlags(argv, FLAGS);
+  if (flags.help) return { kind: "help" };
+  if (flags.version) return { kind: "version" };
+  const profileName = typeof flags.profile === "string"
+    ? flags.profile
+    : undefined;
+  if (profileName !== undefined && !readProfile) {
+    throw new UsageError("--profile cannot be read here");
+  }
+  const s = new Settings(
+    flags,
+    profileName === undefined
+      ? undefined
+      : { name: profileName, values: readProfile!(profileName) },
+  );
+  const required: ProfileSetting[] = flags["forget-password"]
+    ? ["endpoint", "username"]
+    : ["endpoint", "username", "provider"];
+  const missing = required.filter((k) => !s.get(k));
+  if (missing.length) {
+    throw new UsageError(
+      `Missing required option${missing.length > 1 ? "s" : ""}: ${
+        missing.map((m) => `--${SETTING_FLAGS[m]}`).join(", ")
+      }${
+        profileName === undefined
+          ? " (or --profile NAME)"
+          : ` (not on the command line nor in profile ${profileName})`
+      }`,
+    );
+  }
+  const endpoint = httpsUrl(s.source("endpoint"), s.get("endpoint")!);
+  if (flags["forget-password"]) {
+    return {
+      kind: "forget-password",
+      endpoint,
+      username: s.get("username")!,
+    };
+  }
+  const provider = s.get("provider")!;
+  checkProvider(s.source("provider"), provider);
+  const roleArn = s.get("roleArn");
+  if (roleArn !== undefined && !ROLE_ARN_PATTERN.test(roleArn)) {
+    throw new UsageError(
+      `Invalid value for ${
+        s.source("roleArn")
+      }: ${roleArn} (expected arn:aws:iam::ACCOUNT:role/NAME)`,
+    );
+  }
+  const region = s.get("region");
   if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new UsageError(`Invalid value for --region: ${region}`);
-  }
-  const mfa = str("mfa");
-  const kinds = mfaKindsOf(entry);
-  if (mfa !== undefined && !(isMfaKind(mfa) && kinds.includes(mfa))) {
     throw new UsageError(
-      `Invalid value for --mfa: ${mfa} (${entry.name} takes ${orList(kinds)})`,
+      `Invalid value for ${s.source("region")}: ${region}`,
     );
   }
-  const duration = seconds("duration", str("duration"), 900, 43200);
+  const mfa = checkMfa(s.source("mfa"), s.get("mfa"), provider);
+  const duration = seconds(s.source("duration"), s.get("duration"), 900, 43200);
   if (duration !== undefined && !Number.isInteger(duration)) {
-    throw new UsageError(`Invalid value for --duration: ${str("duration")}`);
+    throw new UsageError(
+      `Invalid value for ${s.source("duration")}: ${s.get("duration")}`,
+    );
   }
   const options: Options = {
     endpoint,
-    username: str("username")!,
+    username: s.get("username")!,
     provider,
-    cache: !v["no-cache"],
-    verbose: v.verbose === true,
-    timeoutMs: (seconds("timeout", str("timeout"), 0.1, 3600) ?? 30) * 1000,
-    listRoles: v["list-roles"] === true,
-    mfaTimeoutMs: (seconds("mfa-timeout", str("mfa-timeout"), 1, 3600) ?? 60) *
+    cache: !s.on("no-cache"),
+    verbose: s.on("verbose"),
+    timeoutMs: (seconds("--timeout", s.flag("timeout"), 0.1, 3600) ?? 30) *
       1000,
+    listRoles: s.on("list-roles"),
+    mfaTimeoutMs:
+      (seconds("--mfa-timeout", s.flag("mfa-timeout"), 1, 3600) ?? 60) * 1000,
     lockTimeoutMs:
-      (seconds("lock-timeout", str("lock-timeout"), 0, 86400) ?? 120) * 1000,
-    clearCache: v["clear-cache"] === true,
-    sessionReuse: !v["no-session-reuse"],
+      (seconds("--lock-timeout", s.flag("lock-timeout"), 0, 86400) ?? 120) *
+      1000,
+    clearCache: s.on("clear-cache"),
+    sessionReuse: !s.on("no-session-reuse"),
+    noGui: s.on("no-gui"),
+    savePassword: s.on("save-password"),
   };
   if (roleArn !== undefined) options.roleArn = roleArn;
   if (region !== undefined) options.region = region;
   if (duration !== undefined) options.duration = duration;
-  if (mfa !== undefined) options.mfa = mfa as MfaKind;
+  if (mfa !== undefined) options.mfa = mfa;
+  if (profileName !== undefined) options.profile = profileName;
   return { kind: "run", options };
+}
+
+function parseConfigure(argv: string[]): Command {
+  const flags = parseFlags(argv, CONFIGURE_FLAGS);
+  if (flags.help) return { kind: "help" };
+  const s = new Settings(flags);
+  const options: ConfigureOptions = {
+    allRoles: s.on("all-roles"),
+    verbose: s.on("verbose"),
+    timeoutMs: (seconds("--timeout", s.flag("timeout"), 0.1, 3600) ?? 30) *
+      1000,
+    mfaTimeoutMs:
+      (seconds("--mfa-timeout", s.flag("mfa-timeout"), 1, 3600) ?? 60) * 1000,
+    noGui: s.on("no-gui"),
+  };
+  const provider = s.flag("provider");
+  if (provider !== undefined) {
+    checkProvider("--provider", provider);
+    options.provider = provider;
+    const mfa = checkMfa("--mfa", s.flag("mfa"), provider);
+    if (mfa) options.mfa = mfa;
+  } else if (s.flag("mfa") !== undefined) {
+    throw new UsageError("Option '--mfa' of configure needs --provider too");
+  }
+  const endpoint = s.flag("endpoint");
+  if (endpoint !== undefined) {
+    options.endpoint = httpsUrl("--endpoint", endpoint);
+  }
+  const username = s.flag("username");
+  if (username !== undefined) options.username = username;
+  const prefix = s.flag("profile-prefix");
+  if (prefix !== undefined) {
+    if (!/^[\w.@+-]*$/.test(prefix)) {
+      throw new UsageError(
+        `Invalid value for --profile-prefix: ${prefix} (letters, digits and _ . @ + - only)`,
+      );
+    }
+    options.prefix = prefix;
+  }
+  return { kind: "configure", options };
 }

@@ -6,11 +6,25 @@
  *
  * @module
  */
-import { parseCommandLine, USAGE } from "./args.ts";
+import {
+  type Command,
+  parseCommandLine,
+  type ProfileValues,
+  USAGE,
+} from "./args.ts";
 import type { Clock } from "./clock.ts";
+import { parseAwsConfig } from "./config/aws_config.ts";
+import { configFilePath, readConfigFile } from "./config/config_file.ts";
+import { readProfileSettings } from "./config/profile_settings.ts";
 import { CliError } from "./errors.ts";
-import { createLogger } from "./logger.ts";
+import type { Keychain } from "./keychain/keychain.ts";
+import { keychainHost } from "./keychain/keychain_host.ts";
+import { createLogger, type Logger } from "./logger.ts";
 import { formatCredentials, formatRoles } from "./output.ts";
+import {
+  choosePrompter,
+  type TerminalPrompter,
+} from "./prompt/choose_prompter.ts";
 import type { Prompter } from "./prompt/prompter.ts";
 import { run } from "./run.ts";
 import { VERSION } from "./version.ts";
@@ -27,12 +41,21 @@ export interface CliIo {
   fetch: typeof fetch;
   /** Time. */
   clock: Clock;
-  /** The way to ask the person (the terminal, in main.ts). */
-  prompter: Prompter;
+  /** The terminal. */
+  terminal: TerminalPrompter;
+  /**
+   * Makes a desktop dialog prompter titled with `username` and `host`, or
+   * undefined when no dialog can be shown here.
+   */
+  dialogs?(username: string, host: string): Promise<Prompter | undefined>;
+  /** The OS keychain, if this machine has one (made on first use). */
+  keychain?(): Promise<Keychain | undefined>;
   /** The home directory, where the cache lives; undefined if there is none. */
   home: string | undefined;
   /** Extra fetch options for STS (tests pass a client trusting their CA). */
   stsRequestInit?: () => RequestInit;
+  /** The command that runs this program, for `configure` to write. */
+  selfCommand?: string[];
 }
 
 function causes(error: unknown): string {
@@ -47,19 +70,44 @@ function causes(error: unknown): string {
   return out;
 }
 
+/** The AWS config file's path, with the home this run uses for `~`. */
+export function awsConfigPath(io: CliIo): string {
+  return configFilePath({ ...io.env, HOME: io.env.HOME || io.home });
+}
+
+/** Reads `--profile NAME` from the AWS config file; collects warnings. */
+function profileReader(io: CliIo, warnings: string[]) {
+  return (name: string): ProfileValues => {
+    const path = awsConfigPath(io);
+    const text = readConfigFile(path);
+    const settings = readProfileSettings(
+      text === undefined ? undefined : parseAwsConfig(text, path),
+      name,
+      path,
+    );
+    for (const key of settings.unknownKeys) {
+      warnings.push(
+        `Ignoring unknown setting ${key} in profile ${name} of ${path}`,
+      );
+    }
+    const { unknownKeys: _, ...values } = settings;
+    return { path, values };
+  };
+}
+
 /**
  * Runs one invocation and returns the exit code: 0, 2 for a usage error, the
  * error's own code otherwise (1, or 130 after Ctrl-C).
  */
 export async function cli(argv: string[], io: CliIo): Promise<number> {
-  let command;
+  let command: Command;
+  const warnings: string[] = [];
   try {
-    command = parseCommandLine(argv);
+    command = parseCommandLine(argv, profileReader(io, warnings));
   } catch (error) {
-    io.stderr(
-      `awsprocesscreds-saml: ${(error as Error).message}\n\n${USAGE}\n`,
-    );
-    return 2;
+    if (!(error instanceof CliError)) throw error;
+    io.stderr(`awsprocesscreds-saml: ${error.message}\n\n${USAGE}\n`);
+    return error.exitCode === 1 ? 2 : error.exitCode;
   }
   if (command.kind === "help") {
     io.stdout(`${USAGE}\n`);
@@ -69,24 +117,59 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`awsprocesscreds-saml ${VERSION}\n`);
     return 0;
   }
-  const { options } = command;
-  const logger = createLogger(io.stderr, options.verbose);
-  if (io.home === undefined && options.cache && !options.listRoles) {
-    logger.warn(
-      "No home directory (HOME is not set and the password database has none for this user); continuing without the cache",
-    );
-  }
+  const verbose = command.kind === "forget-password"
+    ? argv.includes("-v") || argv.includes("--verbose")
+    : command.options.verbose;
+  const logger = createLogger(io.stderr, verbose);
+  for (const warning of warnings) logger.warn(warning);
+  const noGui = io.env.AWSPROCESSCREDS_NO_GUI === "1" ||
+    (command.kind !== "forget-password" && command.options.noGui);
+  const prompterFor = (username: string, endpoint: URL) =>
+    choosePrompter({
+      terminal: io.terminal,
+      dialogs: io.dialogs
+        ? () => io.dialogs!(username, keychainHost(endpoint.hostname))
+        : undefined,
+      noGui,
+    });
+  let prompter: Prompter = io.terminal;
   try {
+    if (command.kind === "forget-password") {
+      return await forgetPassword(
+        io,
+        logger,
+        command.username,
+        command.endpoint,
+      );
+    }
+    if (command.kind === "configure") {
+      const { configure } = await import("./configure.ts");
+      prompter = choosePrompter({ terminal: io.terminal, noGui: true });
+      return await configure(command.options, {
+        ...io,
+        logger,
+        prompter,
+        configPath: awsConfigPath(io),
+      });
+    }
+    const { options } = command;
+    prompter = prompterFor(options.username, options.endpoint);
+    if (io.home === undefined && options.cache && !options.listRoles) {
+      logger.warn(
+        "No home directory (HOME is not set and the password database has none for this user); continuing without the cache",
+      );
+    }
     const result = await run(options, {
       fetch: io.fetch,
       clock: io.clock,
       logger,
-      prompter: io.prompter,
+      prompter,
       env: io.env,
       cacheDir: io.home === undefined
         ? undefined
         : `${io.home}/.aws/cli/process-creds-cache`,
       stsRequestInit: io.stsRequestInit,
+      keychain: io.keychain,
     });
     if (result.kind === "credentials") {
       io.stdout(`${formatCredentials(result.credentials)}\n`);
@@ -102,16 +185,38 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CliError) {
-      logger.warn(error.message + (options.verbose ? causes(error) : ""));
+      logger.warn(error.message + (verbose ? causes(error) : ""));
       return error.exitCode;
     }
     logger.warn(
       `Unexpected error: ${(error as Error)?.message ?? String(error)}${
-        options.verbose ? `\n${(error as Error)?.stack ?? ""}` : ""
+        verbose ? `\n${(error as Error)?.stack ?? ""}` : ""
       }`,
     );
     return 1;
   } finally {
-    io.prompter.close();
+    prompter.close();
   }
+}
+
+/** --forget-password: removes the keychain entry; no request, nothing on stdout. */
+async function forgetPassword(
+  io: CliIo,
+  logger: Logger,
+  username: string,
+  endpoint: URL,
+): Promise<number> {
+  const keychain = await io.keychain?.();
+  if (!keychain) {
+    logger.debug("No OS keychain here: nothing to forget");
+    return 0;
+  }
+  const host = keychainHost(endpoint.hostname);
+  const removed = await keychain.delete(username, host);
+  logger.debug(
+    removed
+      ? `Removed the password of ${username} at ${host} from ${keychain.name}`
+      : `${keychain.name} held no password for ${username} at ${host}`,
+  );
+  return 0;
 }

@@ -30,6 +30,16 @@ export class LoginError extends CliError {
   }
 }
 
+/**
+ * The IdP refused the password (not a locked account, not a missing
+ * factor): a stored password it came from must not be tried again.
+ */
+export class PasswordRejectedError extends LoginError {
+  override get name(): string {
+    return "PasswordRejectedError";
+  }
+}
+
 /** A second factor failed: rejected, timed out, wrong codes, unsupported. */
 export class MfaError extends CliError {
   override get name(): string {

@@ -15,7 +15,10 @@ import {
 } from "./cache/file_cache.ts";
 import type { Clock } from "./clock.ts";
 import { CookieJar } from "./http/cookie_jar.ts";
-import { CacheError, NoTerminalError } from "./errors.ts";
+import { CacheError, PasswordRejectedError } from "./errors.ts";
+import type { Keychain } from "./keychain/keychain.ts";
+import { keychainHost } from "./keychain/keychain_host.ts";
+import { PasswordSource } from "./password_source.ts";
 import { HttpSession } from "./http/http_session.ts";
 import { acquireLock, type HeldLock, LockTimeoutError } from "./cache/lock.ts";
 import { prefetchLoginModules } from "./deps.ts";
@@ -38,6 +41,8 @@ export interface RunDeps {
   cacheDir: string | undefined;
   /** Extra fetch options for STS (tests pass a client trusting their CA). */
   stsRequestInit?: () => RequestInit;
+  /** The OS keychain, if this machine has one (looked up on first use). */
+  keychain?: () => Promise<Keychain | undefined>;
 }
 
 /** What a run produced. */
@@ -113,7 +118,12 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
         return { kind: "credentials", credentials: hit, cached: true };
       }
     }
-    const { saml, jar } = await getAssertion(options, deps, entry);
+    const password = new PasswordSource(
+      deps,
+      options.username,
+      keychainHost(options.endpoint.hostname),
+    );
+    const { saml, jar } = await getAssertion(options, deps, entry, password);
     const info = await parseSamlResponse(saml);
     logger.debug(
       `The assertion grants ${info.roles.length} role(s)${
@@ -156,16 +166,35 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
         );
       }
     }
+    if (options.savePassword) await password.save();
     return { kind: "credentials", credentials, cached: false };
   } finally {
     lock?.release();
   }
 }
 
+/**
+ * Signs in from scratch (no cache, no saved session, no lock) and returns
+ * the assertion and the IdP session's cookies: what `configure` needs.
+ */
+export async function signIn(
+  options: Options,
+  deps: RunDeps,
+): Promise<{ saml: string; jar: CookieJar }> {
+  prefetchLoginModules({ sts: true });
+  const password = new PasswordSource(
+    deps,
+    options.username,
+    keychainHost(options.endpoint.hostname),
+  );
+  return await getAssertion(options, deps, undefined, password);
+}
+
 async function getAssertion(
   options: Options,
   deps: RunDeps,
   entry: CacheEntry | undefined,
+  password: PasswordSource,
 ): Promise<{ saml: string; jar: CookieJar }> {
   const registered = providerEntry(options.provider);
   if (!registered) throw new Error(`No provider ${options.provider}`);
@@ -177,7 +206,7 @@ async function getAssertion(
   if (saved) {
     const jar = new CookieJar(saved.cookies);
     for (const value of jar.values()) deps.logger.secret(value);
-    const ctx = loginContext(options, deps, jar);
+    const ctx = loginContext(options, deps, jar, password);
     deps.logger.debug("Trying the saved IdP session");
     const saml = await provider.resume(ctx);
     if (saml) {
@@ -186,17 +215,28 @@ async function getAssertion(
     }
     deps.logger.debug("The saved IdP session was refused; logging in");
   }
-  const jar = new CookieJar();
-  const ctx = loginContext(options, deps, jar);
-  return { saml: await provider.login(ctx), jar };
+  for (;;) {
+    const jar = new CookieJar();
+    const ctx = loginContext(options, deps, jar, password);
+    try {
+      return { saml: await provider.login(ctx), jar };
+    } catch (error) {
+      // A stored password is tried once; then it is deleted and asked for.
+      if (
+        !(error instanceof PasswordRejectedError) || !(await password.refused())
+      ) {
+        throw error;
+      }
+    }
+  }
 }
 
 function loginContext(
   options: Options,
   deps: RunDeps,
   jar: CookieJar,
+  password: PasswordSource,
 ): LoginContext {
-  let password: Promise<string> | undefined;
   let envCode = deps.env.AWSPROCESSCREDS_MFA_CODE;
   deps.logger.secret(envCode);
   const ctx: LoginContext = {
@@ -212,10 +252,7 @@ function loginContext(
     clock: deps.clock,
     endpoint: options.endpoint,
     username: options.username,
-    password() {
-      password ??= readPassword(deps);
-      return password;
-    },
+    password: () => password.get(),
     mfaTimeoutMs: options.mfaTimeoutMs,
     takeEnvCode() {
       const code = envCode;
@@ -225,25 +262,4 @@ function loginContext(
   };
   if (options.mfa) ctx.mfa = options.mfa;
   return ctx;
-}
-
-async function readPassword(deps: RunDeps): Promise<string> {
-  const fromEnv = deps.env.AWSPROCESSCREDS_PASSWORD;
-  if (fromEnv) {
-    deps.logger.secret(fromEnv);
-    deps.logger.debug("Using the password from AWSPROCESSCREDS_PASSWORD");
-    return fromEnv;
-  }
-  try {
-    const password = await deps.prompter.secret("Password: ");
-    deps.logger.secret(password);
-    return password;
-  } catch (error) {
-    if (error instanceof NoTerminalError) {
-      throw error.withHint(
-        "Set AWSPROCESSCREDS_PASSWORD to supply the password, or run the command once from a terminal so the credentials are cached",
-      );
-    }
-    throw error;
-  }
 }

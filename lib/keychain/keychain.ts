@@ -15,6 +15,9 @@
  * @module
  */
 import { CliError } from "../errors.ts";
+import { keychainHost } from "./keychain_host.ts";
+
+export { keychainHost };
 import {
   type CommandResult,
   type CommandRunner,
@@ -81,27 +84,6 @@ export interface KeychainOptions {
 
 /** Two minutes: enough to type a keyring's unlock password. */
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 120_000;
-
-/**
- * The host part of an entry's key: lower case, without a port. Accepts a URL
- * too.
- */
-export function keychainHost(host: string): string {
-  let h = host.trim();
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(h)) {
-    try {
-      h = new URL(h).host;
-    } catch {
-      // Not a URL after all; use as given.
-    }
-  }
-  h = h.toLowerCase();
-  if (h.startsWith("[")) {
-    const end = h.indexOf("]");
-    return end > 0 ? h.slice(0, end + 1) : h;
-  }
-  return h.replace(/:\d*$/, "");
-}
 
 /** The account name used where a store has one field for both: `user@host`. */
 export function keychainAccount(user: string, host: string): string {

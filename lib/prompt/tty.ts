@@ -7,12 +7,8 @@
  */
 import { InterruptedError, NoTerminalError } from "../errors.ts";
 import { safeText } from "../safe_text.ts";
-import {
-  lineMenu,
-  noTerminalError,
-  type Prompter,
-  questionOf,
-} from "./prompter.ts";
+import type { TerminalPrompter } from "./choose_prompter.ts";
+import { lineMenu, noTerminalError, questionOf } from "./prompter.ts";
 
 /** The reading and writing ends of a terminal. */
 export interface TtyDevice {
@@ -42,7 +38,7 @@ const NO_TTY_HINT =
  */
 export function ttyPrompter(
   open: () => Promise<TtyDevice> = openTty,
-): Prompter {
+): TerminalPrompter {
   let device: TtyDevice | undefined;
   let failed = false;
   /** Whether the terminal is in raw mode now (a prompt is open). */
@@ -130,7 +126,15 @@ export function ttyPrompter(
     }
   }
 
-  const prompter: Prompter = {
+  const prompter: TerminalPrompter = {
+    async available() {
+      try {
+        await get("a message");
+        return true;
+      } catch {
+        return false;
+      }
+    },
     async secret(label) {
       return await read(await get(label), label, false);
     },

@@ -62,7 +62,7 @@ export async function runInProcess(
     stderr: (text) => stderr += text,
     fetch: options.fetch ?? tlsFetch,
     clock: options.clock ?? systemClock,
-    prompter,
+    terminal: prompter,
     home: options.home,
     stsRequestInit: () => ({ client: stsClient } as RequestInit),
   });

@@ -5,14 +5,11 @@
  * @module
  */
 import { NoTerminalError } from "../../lib/errors.ts";
-import {
-  lineMenu,
-  type Prompter,
-  questionOf,
-} from "../../lib/prompt/prompter.ts";
+import type { TerminalPrompter } from "../../lib/prompt/choose_prompter.ts";
+import { lineMenu, questionOf } from "../../lib/prompt/prompter.ts";
 
 /** A scripted Prompter and what it saw. */
-export interface ScriptedPrompter extends Prompter {
+export interface ScriptedPrompter extends TerminalPrompter {
   /** Prompts (as asked), answers (as `> answer`) and messages, in order. */
   transcript: string[];
   /** Notices shown, and whether each is still open. */
@@ -44,6 +41,7 @@ export function scriptedPrompter(answers: string[] | null): ScriptedPrompter {
   const prompter: ScriptedPrompter = {
     transcript,
     notices,
+    available: () => Promise.resolve(answers !== null),
     secret: ask,
     line: ask,
     say(text) {

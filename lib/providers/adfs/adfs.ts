@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { LoginError } from "../../errors.ts";
+import { LoginError, PasswordRejectedError } from "../../errors.ts";
 import {
   describeForms,
   findSamlResponse,
@@ -53,7 +53,7 @@ async function walk(
       if (!interactive) return undefined;
       if (postedPassword) {
         const text = adfsErrorText(page);
-        throw new LoginError(
+        throw new PasswordRejectedError(
           `ADFS login failed: ${
             text || "the sign-in page came back without an error text"
           }`,

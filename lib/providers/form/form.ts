@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { LoginError } from "../../errors.ts";
+import { LoginError, PasswordRejectedError } from "../../errors.ts";
 import {
   describeForms,
   formAction,
@@ -149,7 +149,7 @@ function failIfRefused(
     (step.kind === "username" && w.postedUsername);
   if (!again) return;
   const text = formErrorText(page, w.password);
-  throw new LoginError(
+  throw new (step.kind === "login" ? PasswordRejectedError : LoginError)(
     `Login at ${res.url.host} failed: ${
       text ||
       `the ${

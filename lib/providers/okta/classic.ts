@@ -5,9 +5,13 @@
  *
  * @module
  */
-import { LoginError } from "../../errors.ts";
+import { LoginError, PasswordRejectedError } from "../../errors.ts";
 import type { LoginContext } from "../provider.ts";
-import type { OktaApi, OktaTransaction } from "./classic_api.ts";
+import {
+  type OktaApi,
+  OktaApiError,
+  type OktaTransaction,
+} from "./classic_api.ts";
 import { completeOktaMfa } from "./classic_mfa.ts";
 
 /** Most state transitions one login may take before giving up. */
@@ -20,14 +24,22 @@ export async function oktaSessionToken(
 ): Promise<string> {
   const authn = new URL("/api/v1/authn", ctx.endpoint);
   const password = await ctx.password();
-  let tx: OktaTransaction = await api.post(authn, {
-    username: ctx.username,
-    password,
-    options: {
-      warnBeforePasswordExpired: true,
-      multiOptionalFactorEnroll: false,
-    },
-  }, `sign in to Okta as ${ctx.username}`);
+  let tx: OktaTransaction;
+  try {
+    tx = await api.post(authn, {
+      username: ctx.username,
+      password,
+      options: {
+        warnBeforePasswordExpired: true,
+        multiOptionalFactorEnroll: false,
+      },
+    }, `sign in to Okta as ${ctx.username}`);
+  } catch (error) {
+    if (error instanceof OktaApiError && error.errorCode === "E0000004") {
+      throw new PasswordRejectedError(error.message);
+    }
+    throw error;
+  }
   for (let step = 0; step < MAX_STEPS; step++) {
     switch (tx.status) {
       case "SUCCESS":

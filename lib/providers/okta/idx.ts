@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { LoginError, MfaError } from "../../errors.ts";
+import { LoginError, MfaError, PasswordRejectedError } from "../../errors.ts";
 import type { HttpResponse } from "../../http/http_session.ts";
 import { enterCode } from "../../mfa/code_entry.ts";
 import { chooseMethod, type MfaMethod } from "../../mfa/method_choice.ts";
@@ -69,13 +69,22 @@ function hasNested(f: IonField | undefined, name: string): boolean {
   return !!f?.form?.value?.some((n) => n.name === name);
 }
 
-/** Throws when a state reports errors at the top level (never retried). */
+/** Okta's keys for a password it did not accept. */
+const WRONG_PASSWORD = new Set(["errors.E0000004", "incorrectPassword"]);
+
+/**
+ * Throws when a state reports errors at the top level (never retried): a
+ * PasswordRejectedError for Okta's wrong-password keys, else a LoginError.
+ */
 function failOnErrors(state: IdxState, what: string): void {
   const top = (state.messages?.value ?? []).filter((m) =>
     (m?.class ?? "ERROR") === "ERROR" && m.message
   );
   if (top.length) {
-    throw new LoginError(
+    const wrongPassword = top.some((m) =>
+      WRONG_PASSWORD.has(m.i18n?.key ?? "")
+    );
+    throw new (wrongPassword ? PasswordRejectedError : LoginError)(
       `Okta sign-in failed ${what}: ${top.map((m) => m.message).join(" ")}`,
     );
   }
