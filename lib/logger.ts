@@ -49,7 +49,8 @@ export function createLogger(
   const secrets = new Set<string>();
   const scrub = (message: string): string => {
     let out = message;
-    for (const s of secrets) {
+    // Longest first: a secret that contains another is masked whole.
+    for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
       // A short code (123456) is masked only where it stands alone, so it
       // cannot eat part of an account ID; anything longer wherever it is.
       out = SHORT_WORD.test(s)

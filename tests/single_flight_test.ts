@@ -4,9 +4,56 @@
 import assert from "node:assert/strict";
 import { PASSWORD, ROLE_DEV } from "./emulators/fixtures.ts";
 import { e2eTest, parseCredentials } from "./support/cli.ts";
-import { startStack } from "./support/stack.ts";
+import { type Stack, startStack } from "./support/stack.ts";
+
+/**
+ * Resolves once the holder is inside its login: the lock is taken before the
+ * first IdP request, so its authn reaching the emulator proves it holds it.
+ */
+async function holderIsIn(stack: Stack): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (stack.okta.authnCount() === 0) {
+    if (Date.now() > deadline) throw new Error("the holder never signed in");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const env = { AWSPROCESSCREDS_PASSWORD: PASSWORD };
+
+/** Resolves once `n` other processes hold the profile's lock file open. */
+async function lockWaiters(stack: Stack, n: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    let lock: string | undefined;
+    for await (const e of Deno.readDir(stack.cacheDir)) {
+      if (e.name.endsWith(".lock")) lock = `${stack.cacheDir}/${e.name}`;
+    }
+    let holders = 0;
+    if (lock) {
+      for await (const p of Deno.readDir("/proc")) {
+        if (!/^\d+$/.test(p.name)) continue;
+        try {
+          for await (const fd of Deno.readDir(`/proc/${p.name}/fd`)) {
+            const target = await Deno.readLink(`/proc/${p.name}/fd/${fd.name}`)
+              .catch(() => "");
+            if (target === lock) {
+              holders++;
+              break;
+            }
+          }
+        } catch {
+          // gone, or not ours to read
+        }
+      }
+    }
+    // The killed-to-be holder has it open too.
+    if (holders >= n + 1) return;
+    if (Date.now() > deadline) {
+      throw new Error(`only ${holders} process(es) opened the lock`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 e2eTest(
   "single flight: 8 processes at once, empty cache: one authn, identical credentials",
@@ -32,7 +79,7 @@ e2eTest(
     await using stack = await startStack();
     const args = [...stack.oktaArgs("slow@example.com"), "-a", ROLE_DEV];
     const holder = stack.run(args, { env });
-    await new Promise((r) => setTimeout(r, 700));
+    await holderIsIn(stack);
     const waiter = await stack.run(args, { tty: [], env });
     const first = await holder;
     assert.equal(first.code, 0, first.stderr);
@@ -52,7 +99,7 @@ e2eTest(
     await using stack = await startStack();
     const args = [...stack.oktaArgs("slow@example.com"), "-a", ROLE_DEV];
     const holder = stack.run(args, { env });
-    await new Promise((r) => setTimeout(r, 700));
+    await holderIsIn(stack);
     const waiter = await stack.run([...args, "--lock-timeout", "1"], { env });
     assert.equal(waiter.code, 1);
     assert.equal(waiter.stdout, "");
@@ -85,7 +132,9 @@ e2eTest(
       await new Promise((r) => setTimeout(r, 50));
     }
     const waiters = Array.from({ length: 3 }, () => stack.run(args, { env }));
-    await new Promise((r) => setTimeout(r, 300));
+    // Each waiter, once it waits on the lock, has read the (empty) cache:
+    // wait until all three processes exist and have opened the lock file.
+    await lockWaiters(stack, 3);
     holder.kill("SIGKILL");
     await holder.status;
     const results = await Promise.all(waiters);

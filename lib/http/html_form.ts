@@ -34,6 +34,7 @@ export interface HtmlForm {
 
 /** A parsed page: its forms and a way to read text by CSS selector. */
 export interface HtmlPage {
+  /** The page's forms, in order. */
   forms: HtmlForm[];
   /** Trimmed text of the first element matching `selector`, or "". */
   text(selector: string): string;
@@ -41,12 +42,46 @@ export interface HtmlPage {
   has(selector: string): boolean;
   /** Attribute of every element matching `selector`. */
   attributes(selector: string, attribute: string): string[];
+  /** Every element matching `selector`, to read each one's parts together. */
+  elements(selector: string): HtmlElement[];
   /** The page title, trimmed. */
   title: string;
 }
 
+/** One element of a page, read-only. */
+export interface HtmlElement {
+  /** An attribute, or undefined. */
+  attribute(name: string): string | undefined;
+  /** The element's text, whitespace collapsed and trimmed. */
+  text: string;
+  /** The first descendant matching `selector`. */
+  find(selector: string): HtmlElement | undefined;
+}
+
+function wrap(element: MiniElement): HtmlElement {
+  return {
+    attribute(name) {
+      const value = element.getAttribute(name);
+      if (value !== null) return value;
+      // HTML attribute names are case-insensitive (onKeyPress); linkedom
+      // keeps them as written.
+      const wanted = name.toLowerCase();
+      for (const a of element.attributes ?? []) {
+        if (a.name.toLowerCase() === wanted) return a.value;
+      }
+      return undefined;
+    },
+    text: (element.textContent ?? "").replace(/\s+/g, " ").trim(),
+    find(selector) {
+      const found = element.querySelector(selector);
+      return found ? wrap(found) : undefined;
+    },
+  };
+}
+
 interface MiniElement {
   getAttribute(name: string): string | null;
+  attributes?: Iterable<{ name: string; value: string }>;
   hasAttribute(name: string): boolean;
   querySelectorAll(selector: string): Iterable<MiniElement>;
   querySelector(selector: string): MiniElement | null;
@@ -116,6 +151,9 @@ export async function parseHtml(html: string): Promise<HtmlPage> {
       return [...root.querySelectorAll(selector)]
         .map((e) => e.getAttribute(attribute))
         .filter((v): v is string => v !== null);
+    },
+    elements(selector) {
+      return [...root.querySelectorAll(selector)].map(wrap);
     },
     title: (root.querySelector("title")?.textContent ?? "").trim(),
   };

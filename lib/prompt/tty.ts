@@ -80,6 +80,7 @@ export function ttyPrompter(
     await write(tty, safeText(label));
     const chars: number[] = [];
     const buf = new Uint8Array(64);
+    let escape: "none" | "esc" | "csi" = "none";
     try {
       for (;;) {
         const n = await tty.reader.read(buf);
@@ -111,8 +112,20 @@ export function ttyPrompter(
             continue;
           }
           if (byte === 21) { // Ctrl-U: clear the line
-            if (echo) await write(tty, "\b \b".repeat(chars.length));
+            // One column per character, not per UTF-8 byte.
+            const shown = chars.filter((b) => (b & 0xc0) !== 0x80).length;
+            if (echo) await write(tty, "\b \b".repeat(shown));
             chars.length = 0;
+            continue;
+          }
+          if (escape !== "none") {
+            // An escape sequence (an arrow key: ESC [ A) is dropped whole.
+            if (escape === "esc") escape = byte === 0x5b ? "csi" : "none";
+            else if (byte >= 0x40 && byte <= 0x7e) escape = "none";
+            continue;
+          }
+          if (byte === 27) {
+            escape = "esc";
             continue;
           }
           if (byte < 32) continue;

@@ -4,8 +4,9 @@
  * Rules per kind, tried in order; the first rule that matches any method
  * wins, and the first matching method in page order is used:
  * - push: `AzureMfaAuthentication`, `AzureMfaServerAuthentication`,
- *   `SilverfortAdfs`, or a label naming a push/notification/app approval;
- * - totp: `SymantecVipAdapter`, `VIPAuthenticationProvider*`,
+ *   `SilverfortAdfs`, or a label naming a push, notification or approval;
+ * - totp: `TOTPAuthenticationProvider`, `SymantecVipAdapter`,
+ *   `VIPAuthenticationProvider*`,
  *   `SecurIDAuthentication`, `SecurIDv2Authentication`, `SafeNet-MFA`,
  *   `Defender AD FS Adapter`, or a label naming a code/OTP/token; when none
  *   of those is offered, `AzureMfaAuthentication` (Azure MFA in code mode);
@@ -22,10 +23,10 @@ import type { AdfsMethod } from "./pages.ts";
 export const MFA_METHOD_RULES: Readonly<Record<MfaKind, readonly RegExp[]>> = {
   push: [
     /^(AzureMfa(Server)?Authentication|SilverfortAdfs)$/i,
-    /push|notification|approv|authenticator app/i,
+    /push|notification|approv/i,
   ],
   totp: [
-    /^(SymantecVipAdapter|VIPAuthenticationProvider.*|SecurID(v2)?Authentication|SafeNet-MFA|Defender AD FS Adapter)$/i,
+    /^(TOTPAuthenticationProvider|SymantecVipAdapter|VIPAuthenticationProvider.*|SecurID(v2)?Authentication|SafeNet-MFA|Defender AD FS Adapter)$/i,
     /\b(code|otp|totp|oath|token|securid|vip)\b|passcode/i,
     /^AzureMfaAuthentication$/i,
   ],

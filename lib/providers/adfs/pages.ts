@@ -8,6 +8,7 @@
 import {
   formFields,
   type FormInput,
+  type HtmlElement,
   type HtmlForm,
   type HtmlPage,
 } from "../../http/html_form.ts";
@@ -167,21 +168,46 @@ function byId(id: string): string {
   return `[id="${id.replace(/["\\]/g, "\\$&")}"]`;
 }
 
-/** The methods a choice page offers, in page order. */
-export function choiceMethods(page: HtmlPage): AdfsMethod[] {
-  const ids = page.attributes("div.idp", "id").filter((id) => id !== "");
-  if (ids.length === 0) {
-    for (const onclick of page.attributes("[onclick]", "onclick")) {
-      const m = /SelectOption\(\s*['"]([^'"]+)['"]/.exec(onclick);
-      if (m && !ids.includes(m[1])) ids.push(m[1]);
-    }
+/** The method a choice-page element selects: `SelectOption('…')` in a handler, else its id. */
+function selectedMethod(element: HtmlElement): string {
+  for (const handler of ["onclick", "onkeypress"]) {
+    const m = /SelectOption\(\s*['"]([^'"]+)['"]/.exec(
+      element.attribute(handler) ?? "",
+    );
+    if (m) return m[1];
   }
-  return [...new Set(ids)].map((id) => {
-    const sel = byId(id);
-    const label = page.text(`${sel} .largeTextNoWrap`) ||
-      page.attributes(sel, "aria-label")[0]?.trim() || page.text(sel) || id;
-    return { id, label };
-  });
+  return element.attribute("id") ?? "";
+}
+
+/**
+ * The methods a choice page offers, in page order. Real ADFS pages give the
+ * `div.idp` entries no id: the method comes from the `SelectOption('…')`
+ * call in `onclick` or `onKeyPress`, the label from the element's
+ * `aria-label`, its `.largeTextNoWrap` text, its image's `alt`, or its text.
+ */
+export function choiceMethods(page: HtmlPage): AdfsMethod[] {
+  const methods: AdfsMethod[] = [];
+  for (
+    const element of page.elements(
+      "div.idp, [onclick], [onkeypress], [onKeyPress]",
+    )
+  ) {
+    const id = selectedMethod(element);
+    if (!id || methods.some((m) => m.id === id)) continue;
+    if (!element.attribute("class")?.split(/\s+/).includes("idp")) {
+      // Outside div.idp only an explicit SelectOption call counts.
+      if (
+        !/SelectOption/.test(
+          `${element.attribute("onclick")}${element.attribute("onkeypress")}`,
+        )
+      ) continue;
+    }
+    const label = element.attribute("aria-label")?.trim() ||
+      element.find(".largeTextNoWrap")?.text ||
+      element.find("img")?.attribute("alt")?.trim() || element.text || id;
+    methods.push({ id, label });
+  }
+  return methods;
 }
 
 /** Classifies a second-factor page. */
