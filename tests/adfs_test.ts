@@ -335,3 +335,40 @@ e2eTest(
     assert.equal(r.tty, "");
   },
 );
+
+e2eTest(
+  "adfs mfa: the choice page as real ADFS writes it (no ids): labels from the markup, --mfa totp takes the TOTP provider",
+  async (t) => {
+    await t.step("menu labels, not method ids", async () => {
+      const r = await login("choose", {
+        tty: [PASSWORD_STEP, { expect: "Choose 1-3: ", send: "3\r" }, {
+          expect: "Passcode: ",
+          send: `${TOTP_CODE}\r`,
+        }],
+      });
+      assertSuccess(r);
+      assert.ok(r.tty.includes("3) RSA SecurID"), r.tty);
+      assert.ok(!r.tty.includes("SecurIDAuthentication"), r.tty);
+    });
+    await t.step(
+      "--mfa totp picks TOTPAuthenticationProvider, not Azure MFA",
+      async () => {
+        const r = await login("choose-totp", {
+          args: ["--mfa", "totp"],
+          tty: [PASSWORD_STEP, { expect: "code: ", send: `${TOTP_CODE}\r` }],
+        });
+        assertSuccess(r);
+        assert.ok(!r.tty.includes("Approve the sign-in on your phone"), r.tty);
+      },
+    );
+    await t.step("the id-carrying variant still works", async () => {
+      const r = await login("choose", {
+        stack: { adfs: { choiceIds: true } },
+        args: ["--mfa", "push"],
+        tty: [PASSWORD_STEP],
+      });
+      assertSuccess(r);
+      assert.ok(r.tty.includes("Approve the sign-in on your phone"));
+    });
+  },
+);

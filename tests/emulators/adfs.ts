@@ -97,9 +97,12 @@
  *    authentication method"; no `loginForm`, only `form#options` (absolute
  *    action = page URL) with `input#optionSelection name=AuthMethod` (empty),
  *    `input#context name=Context`, and per method a
- *    `<div id="<AuthMethod>" class="idp" role="button"
+ *    `<div class="idp" role="button" aria-label="<label>"
+ *    onKeyPress="… SelectOption('<AuthMethod>') …"
  *    onclick="SelectOption('<AuthMethod>'); return false;">` with the human
- *    label in `span.largeTextNoWrap`. Post `AuthMethod=<chosen>&Context=…` to
+ *    label in `span.largeTextNoWrap` and the image's alt. Real ADFS gives
+ *    these divs no id; with the option `choiceIds` each also carries
+ *    `id="<AuthMethod>"` (as some customised pages do). Post `AuthMethod=<chosen>&Context=…` to
  *    the options action: 200 with that method's page (6. or 7.), with a new
  *    Context. An empty or unknown AuthMethod → the choice page again with
  *    `label#errorText` = .chooseMethod.
@@ -198,6 +201,8 @@ export interface AdfsOptions {
   delayMs?: number;
   /** Milliseconds added before every response (a network round trip). */
   latencyMs?: number;
+  /** Give the choice page's `div.idp` entries an id (real ADFS gives none). */
+  choiceIds?: boolean;
 }
 
 /** A running ADFS emulator. */
@@ -265,6 +270,13 @@ const SECURID: AdfsCodeFactor = {
   field: "Passcode",
   label: "RSA SecurID",
 };
+/** The ADFS 2019 built-in TOTP provider (authenticator app code). */
+const TOTP: AdfsCodeFactor = {
+  kind: "code",
+  authMethod: "TOTPAuthenticationProvider",
+  field: "VerificationCode",
+  label: "Authenticator app code",
+};
 const VIP: AdfsCodeFactor = {
   kind: "code",
   authMethod: "SymantecVipAdapter",
@@ -285,6 +297,7 @@ function defaultUsers(slowMs: number): Record<string, AdfsUserConfig> {
     "push-deny": { factors: [{ ...PUSH, outcome: "deny" }] },
     "push-timeout": { factors: [{ ...PUSH, outcome: "timeout" }] },
     choose: { factors: [PUSH, VIP, SECURID] },
+    "choose-totp": { factors: [PUSH, TOTP] },
     slow: { delayMs: slowMs },
   };
 }
@@ -716,7 +729,8 @@ ${optionsForm(place)}
     const items = user.factors.map((f) => {
       const m = escapeHtml(f.authMethod);
       const label = escapeHtml(f.label);
-      return `<div id="${m}" class="idp" tabIndex="0" role="button" aria-label="${label}" onKeyPress="if (event &amp;&amp; (event.keyCode == 32 || event.keyCode == 13)) SelectOption('${m}'); return false;" onclick="SelectOption('${m}'); return false;">
+      const id = options.choiceIds ? `id="${m}" ` : "";
+      return `<div ${id}class="idp" tabIndex="0" role="button" aria-label="${label}" onKeyPress="if (event &amp;&amp; (event.keyCode == 32 || event.keyCode == 13)) SelectOption('${m}'); return false;" onclick="SelectOption('${m}'); return false;">
 <img class="largeIcon float" src="/adfs/portal/images/idp/otp.png" alt="${label}" />
 <div class="idpDescription float"><span class="largeTextNoWrap indentNonCollapsible">${label}</span></div>
 </div>`;
