@@ -6,7 +6,9 @@
 
 /** The current time and a way to wait. */
 export interface Clock {
+  /** The current time. */
   now(): Date;
+  /** Resolves after `ms` milliseconds. */
   sleep(ms: number): Promise<void>;
 }
 

@@ -10,6 +10,7 @@
 export class CliError extends Error {
   /** Process exit code for this error. */
   readonly exitCode: number = 1;
+  /** The class name, for stack traces. */
   override get name(): string {
     return "CliError";
   }
@@ -17,7 +18,9 @@ export class CliError extends Error {
 
 /** A bad command line: exit 2, usage on stderr. */
 export class UsageError extends CliError {
+  /** Process exit code for this error. */
   override readonly exitCode: number = 2;
+  /** The class name, for stack traces. */
   override get name(): string {
     return "UsageError";
   }
@@ -25,6 +28,7 @@ export class UsageError extends CliError {
 
 /** The IdP refused the login or answered something unexpected. */
 export class LoginError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "LoginError";
   }
@@ -35,6 +39,7 @@ export class LoginError extends CliError {
  * factor): a stored password it came from must not be tried again.
  */
 export class PasswordRejectedError extends LoginError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "PasswordRejectedError";
   }
@@ -42,6 +47,7 @@ export class PasswordRejectedError extends LoginError {
 
 /** A second factor failed: rejected, timed out, wrong codes, unsupported. */
 export class MfaError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "MfaError";
   }
@@ -49,6 +55,7 @@ export class MfaError extends CliError {
 
 /** The assertion cannot be read, or grants no usable role. */
 export class SamlError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "SamlError";
   }
@@ -56,6 +63,7 @@ export class SamlError extends CliError {
 
 /** The requested role is not granted, or no role could be chosen. */
 export class RoleError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "RoleError";
   }
@@ -63,6 +71,7 @@ export class RoleError extends CliError {
 
 /** STS refused AssumeRoleWithSAML. */
 export class StsError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "StsError";
   }
@@ -70,6 +79,7 @@ export class StsError extends CliError {
 
 /** The credential cache could not be used (lock timeout, unwritable directory). */
 export class CacheError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "CacheError";
   }
@@ -77,6 +87,7 @@ export class CacheError extends CliError {
 
 /** A network request or a wait took longer than allowed. */
 export class TimeoutError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "TimeoutError";
   }
@@ -108,6 +119,7 @@ export class NoTerminalError extends CliError {
     return new NoTerminalError(this.question, this.reason, hint);
   }
 
+  /** The class name, for stack traces. */
   override get name(): string {
     return "NoTerminalError";
   }
@@ -115,6 +127,7 @@ export class NoTerminalError extends CliError {
 
 /** A menu got no valid answer after three tries. */
 export class InvalidAnswerError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "InvalidAnswerError";
   }
@@ -122,6 +135,7 @@ export class InvalidAnswerError extends CliError {
 
 /** The person closed or cancelled a dialog. */
 export class CancelledError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "CancelledError";
   }
@@ -129,7 +143,9 @@ export class CancelledError extends CliError {
 
 /** The user pressed Ctrl-C at a prompt: exit 130 like a shell. */
 export class InterruptedError extends CliError {
+  /** Process exit code for this error. */
   override readonly exitCode: number = 130;
+  /** The class name, for stack traces. */
   override get name(): string {
     return "InterruptedError";
   }

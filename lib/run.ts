@@ -32,10 +32,15 @@ import { assumeRoleWithSaml, type AwsCredentials } from "./aws/sts.ts";
 
 /** The I/O a run uses. */
 export interface RunDeps {
+  /** HTTP. */
   fetch: typeof fetch;
+  /** Time. */
   clock: Clock;
+  /** The -v log and warnings. */
   logger: Logger;
+  /** The way to ask the person. */
   prompter: Prompter;
+  /** Environment variables. */
   env: Record<string, string | undefined>;
   /** The cache directory (~/.aws/cli/process-creds-cache); none without a home. */
   cacheDir: string | undefined;

@@ -10,12 +10,15 @@ import { SamlError } from "../errors.ts";
 
 /** A role the assertion grants, and the SAML provider it trusts. */
 export interface RolePair {
+  /** The IAM role to assume. */
   roleArn: string;
+  /** The SAML provider the role trusts. */
   principalArn: string;
 }
 
 /** What the assertion says that matters to AWS. */
 export interface SamlInfo {
+  /** The granted roles, in the order of the assertion, without duplicates. */
   roles: RolePair[];
   /** The SessionDuration attribute in seconds, when present and valid. */
   sessionDuration?: number;

@@ -12,28 +12,39 @@ import type { RolePair } from "./saml.ts";
 
 /** Temporary AWS credentials. */
 export interface AwsCredentials {
+  /** The access key id (ASIA…). */
   accessKeyId: string;
+  /** The secret access key. */
   secretAccessKey: string;
+  /** The session token. */
   sessionToken: string;
+  /** When the credentials expire. */
   expiration: Date;
 }
 
 /** Where STS is and how long to wait for it. */
 export interface StsTarget {
+  /** The STS endpoint URL. */
   endpoint: string;
+  /** The region the request is made for. */
   region: string;
 }
 
 /** Everything one AssumeRoleWithSAML call needs. */
 export interface AssumeRoleRequest {
+  /** The role to assume and its SAML provider. */
   role: RolePair;
+  /** The base64 SAMLResponse, as the IdP gave it. */
   samlResponse: string;
+  /** DurationSeconds to ask for; the role default when undefined. */
   durationSeconds?: number;
   /** The --region value, if given. */
   region?: string;
+  /** Timeout of the request, in ms. */
   timeoutMs: number;
   /** Environment variables (AWS_ENDPOINT_URL_STS, AWS_REGION, …). */
   env: Record<string, string | undefined>;
+  /** The -v log. */
   logger: Logger;
   /** Extra fetch options (tests pass a Deno.HttpClient trusting their CA). */
   requestInit?: () => RequestInit;

@@ -29,16 +29,23 @@ export const EXPIRY_WINDOW_MS = 15 * 60_000;
 
 /** What identifies one cached profile. */
 export interface CacheKeyInput {
+  /** The `-p` provider. */
   provider: string;
+  /** The IdP URL, as a normalised href. */
   endpoint: string;
+  /** The IdP user name. */
   username: string;
+  /** The role asked for, if any. */
   roleArn?: string;
+  /** The DurationSeconds asked for, if any. */
   duration?: number;
+  /** The STS region asked for, if any. */
   region?: string;
 }
 
 /** A saved IdP session: its cookies, so a new assertion needs no password. */
 export interface IdpSession {
+  /** The IdP session cookies. */
   cookies: Cookie[];
   /** Epoch ms after which the session is not tried any more. */
   expires: number;
@@ -46,8 +53,11 @@ export interface IdpSession {
 
 /** What one cache file holds. */
 export interface CacheEntry {
+  /** The cached credentials, if any. */
   credentials?: AwsCredentials;
+  /** The role asked for, if any. */
   roleArn?: string;
+  /** The saved IdP session, if any. */
   idpSession?: IdpSession;
 }
 

@@ -10,6 +10,7 @@ import { CacheError } from "../errors.ts";
 
 /** Another login of the same profile held the lock for the whole wait. */
 export class LockTimeoutError extends CacheError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "LockTimeoutError";
   }
@@ -55,12 +56,15 @@ async function openLockFile(path: string): Promise<Deno.FsFile> {
 
 /** A held lock. */
 export interface HeldLock {
+  /** Unlocks and closes the lock file. */
   release(): void;
 }
 
 /** How to wait for the lock. */
 export interface LockOptions {
+  /** How long to wait for the holder, in ms. */
   timeoutMs: number;
+  /** The clock for the deadline and the polls. */
   clock: Clock;
   /** Called once, when the lock is found taken. */
   onWait?: () => void | Promise<void>;

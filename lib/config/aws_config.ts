@@ -54,6 +54,7 @@ import { UsageError } from "../errors.ts";
 
 /** A command line cannot be split: an unclosed quote or a final backslash. */
 export class CommandSplitError extends Error {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "CommandSplitError";
   }
@@ -137,6 +138,7 @@ export class AwsConfigError extends UsageError {
     this.line = line;
   }
 
+  /** The class name, for stack traces. */
   override get name(): string {
     return "AwsConfigError";
   }

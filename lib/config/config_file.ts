@@ -21,6 +21,7 @@ import { AwsConfigError } from "./aws_config.ts";
 
 /** The config file could not be read or written. */
 export class ConfigFileError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "ConfigFileError";
   }

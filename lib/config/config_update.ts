@@ -40,6 +40,7 @@ export interface ProfileUpdate {
 
 /** A profile, key or value cannot be written so that botocore reads it back. */
 export class ConfigUpdateError extends CliError {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "ConfigUpdateError";
   }

@@ -72,6 +72,7 @@ export class ProfileError extends UsageError {
     this.key = key;
   }
 
+  /** The class name, for stack traces. */
   override get name(): string {
     return "ProfileError";
   }

@@ -49,6 +49,7 @@ export { CommandSplitError, shlexSplit };
 
 /** An argument cannot be written into a one-line `credential_process` value. */
 export class CommandQuoteError extends Error {
+  /** The class name, for stack traces. */
   override get name(): string {
     return "CommandQuoteError";
   }

@@ -8,13 +8,17 @@
 
 /** One stored cookie. */
 export interface Cookie {
+  /** The cookie name. */
   name: string;
+  /** The cookie value (a secret). */
   value: string;
   /** Lower-case host or domain, without a leading dot. */
   domain: string;
   /** True when the cookie had no Domain attribute: exact host match only. */
   hostOnly: boolean;
+  /** The path the cookie is sent for. */
   path: string;
+  /** Sent over https only. */
   secure: boolean;
   /** Expiry in epoch milliseconds; undefined for a session cookie. */
   expires?: number;

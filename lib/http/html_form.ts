@@ -9,11 +9,15 @@ import { loadHtmlParser } from "../deps.ts";
 
 /** One input, select or textarea of a form. */
 export interface FormInput {
+  /** The name attribute. */
   name: string;
   /** Lower-case type ("text", "hidden", "password", "checkbox", …). */
   type: string;
+  /** The value (the selected option of a select, the text of a textarea). */
   value: string;
+  /** The id attribute, or "". */
   id: string;
+  /** Whether a checkbox or radio button is checked. */
   checked: boolean;
   /**
    * The autocomplete attribute, lower case ("username", "one-time-code"),
@@ -24,11 +28,15 @@ export interface FormInput {
 
 /** A form as the page declares it. */
 export interface HtmlForm {
+  /** The id attribute, or "". */
   id: string;
+  /** The name attribute. */
   name: string;
   /** The action attribute, entity-decoded, possibly relative or empty. */
   action: string;
+  /** The method attribute, lower case ("get" by default). */
   method: string;
+  /** Its inputs, selects, textareas and buttons, in order. */
   inputs: FormInput[];
 }
 

@@ -12,7 +12,9 @@ import { lineMenu, noTerminalError, questionOf } from "./prompter.ts";
 
 /** The reading and writing ends of a terminal. */
 export interface TtyDevice {
+  /** Where answers are read from. */
   reader: Deno.FsFile;
+  /** Where prompts are written. */
   writer: Deno.FsFile;
 }
 

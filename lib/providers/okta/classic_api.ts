@@ -12,33 +12,49 @@ import type { Logger } from "../../logger.ts";
 
 /** A HAL link. */
 export interface OktaLink {
+  /** The URL. */
   href: string;
+  /** The link name (e.g. "sms" for a resend link). */
   name?: string;
 }
 
 /** An enrolled factor in `_embedded.factors`. */
 export interface OktaFactor {
+  /** The factor id. */
   id: string;
+  /** "push", "token:software:totp", "sms", … */
   factorType: string;
+  /** "OKTA", "GOOGLE", "YUBICO", … */
   provider: string;
+  /** The vendor, if given. */
   vendorName?: string;
+  /** Device name, phone number, email, … */
   profile?: Record<string, unknown>;
+  /** Where to verify the factor. */
   _links?: { verify?: OktaLink };
+  /** The push number challenge, if any. */
   _embedded?: { challenge?: { correctAnswer?: number } };
 }
 
 /** An authentication transaction. */
 export interface OktaTransaction {
+  /** "SUCCESS", "MFA_REQUIRED", "MFA_CHALLENGE", … */
   status: string;
+  /** The transaction token (a secret). */
   stateToken?: string;
+  /** The one-time session token of a SUCCESS (a secret). */
   sessionToken?: string;
+  /** "WAITING", "REJECTED", "TIMEOUT", … during a challenge. */
   factorResult?: string;
+  /** When the transaction expires. */
   expiresAt?: string;
+  /** The push number challenge, if any. */
   _embedded?: {
     factors?: OktaFactor[];
     factor?: OktaFactor;
     policy?: Record<string, unknown>;
   };
+  /** Where to verify the factor. */
   _links?: {
     next?: OktaLink;
     skip?: OktaLink;
@@ -49,8 +65,11 @@ export interface OktaTransaction {
 
 /** An Okta error body. */
 export interface OktaErrorBody {
+  /** E.g. "E0000004". */
   errorCode?: string;
+  /** Okta's message. */
   errorSummary?: string;
+  /** More detail, if any. */
   errorCauses?: { errorSummary?: string }[];
 }
 
@@ -67,6 +86,7 @@ export class OktaApiError extends LoginError {
     this.errorCode = errorCode;
     this.status = status;
   }
+  /** The class name, for stack traces. */
   override get name(): string {
     return "OktaApiError";
   }
