@@ -169,13 +169,24 @@ export class FileCache {
     try {
       info = await Deno.lstat(path);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      this.#logger.warn(`Ignoring the cache entry ${path}: cannot read it`);
+      // No entry, or no cache directory at all (a path part is a file): a
+      // plain miss; writing will say what is wrong, if anything.
+      if (
+        error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotADirectory
+      ) return undefined;
+      this.#warnOnce(`Ignoring the cache entry ${path}: cannot read it`);
+      return undefined;
+    }
+    if (info.isDirectory) {
+      // Not an entry anyone could plant credentials in; the write will fail
+      // and say so.
+      this.#logger.debug(`Cache entry ${path} is a directory: a miss`);
       return undefined;
     }
     const problem = this.#distrust(info);
     if (problem) {
-      this.#logger.warn(
+      this.#warnOnce(
         `Ignoring the cache entry ${path}: ${problem}; a fresh login will replace it`,
       );
       return undefined;
@@ -184,16 +195,25 @@ export class FileCache {
     try {
       text = await Deno.readTextFile(path);
     } catch {
-      this.#logger.warn(`Ignoring the cache entry ${path}: cannot read it`);
+      this.#warnOnce(`Ignoring the cache entry ${path}: cannot read it`);
       return undefined;
     }
     const entry = parseEntry(text);
     if (!entry) {
-      this.#logger.warn(
+      this.#warnOnce(
         `Ignoring the cache entry ${path}: it is malformed; a fresh login will replace it`,
       );
     }
     return entry;
+  }
+
+  /** The entry is read twice (before and after the lock): say things once. */
+  #warned = new Set<string>();
+
+  #warnOnce(message: string): void {
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    this.#logger.warn(message);
   }
 
   #distrust(info: Deno.FileInfo): string | undefined {
