@@ -179,7 +179,10 @@ specifiers=$("$DENO" eval --frozen --quiet '
     }
     Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
   }' "$root/lib/deps.ts") || die "cannot read NPM_SPECIFIERS from lib/deps.ts"
-includes=()
+# lib/ whole as well: modules loaded on demand (login, providers, configure,
+# dialogs, keychain) are imported with non-literal specifiers (lib/lazy.ts),
+# which deno compile cannot follow.
+includes=(--include "$root/lib")
 while IFS= read -r spec; do
   if [[ -n "$spec" ]]; then includes+=(--include "$spec"); fi
 done <<<"$specifiers"

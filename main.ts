@@ -10,6 +10,7 @@ import { cli } from "./lib/cli.ts";
 import { systemClock } from "./lib/clock.ts";
 import { onExitSignal } from "./lib/exit_signals.ts";
 import { homeDirectory, passwdHomeOf } from "./lib/home_dir.ts";
+import { lazy } from "./lib/lazy.ts";
 import { ttyPrompter } from "./lib/prompt/tty.ts";
 
 const encoder = new TextEncoder();
@@ -38,12 +39,14 @@ Deno.exit(
     terminal,
     // Loaded only when a login needs them: a cache hit loads neither.
     dialogs: async (username, host) =>
-      (await import("./lib/prompt/dialog_prompter.ts")).systemDialogPrompter(
-        env,
-        { username, host },
-      ),
+      (await import(
+        lazy("./lib/prompt/dialog_prompter.ts")
+      ) as typeof import("./lib/prompt/dialog_prompter.ts"))
+        .systemDialogPrompter(env, { username, host }),
     keychain: async () =>
-      (await import("./lib/keychain/keychain.ts")).systemKeychain(env),
+      (await import(
+        lazy("./lib/keychain/keychain.ts")
+      ) as typeof import("./lib/keychain/keychain.ts")).systemKeychain(env),
     selfCommand: Deno.build.standalone ? [Deno.execPath()] : [
       Deno.execPath(),
       "run",

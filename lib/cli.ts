@@ -13,12 +13,10 @@ import {
   USAGE,
 } from "./args.ts";
 import type { Clock } from "./clock.ts";
-import { parseAwsConfig } from "./config/aws_config.ts";
-import { configFilePath, readConfigFile } from "./config/config_file.ts";
-import { readProfileSettings } from "./config/profile_settings.ts";
 import { CliError } from "./errors.ts";
 import type { Keychain } from "./keychain/keychain.ts";
 import { keychainHost } from "./keychain/keychain_host.ts";
+import { lazy } from "./lazy.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { formatCredentials, formatRoles } from "./output.ts";
 import {
@@ -70,15 +68,35 @@ function causes(error: unknown): string {
   return out;
 }
 
+type ConfigModules = [
+  typeof import("./config/aws_config.ts"),
+  typeof import("./config/config_file.ts"),
+  typeof import("./config/profile_settings.ts"),
+];
+
+/** The config-file code, loaded only when a run reads or writes the file. */
+function loadConfigModules(): Promise<ConfigModules> {
+  return Promise.all([
+    import(lazy("./config/aws_config.ts")),
+    import(lazy("./config/config_file.ts")),
+    import(lazy("./config/profile_settings.ts")),
+  ]) as Promise<ConfigModules>;
+}
+
 /** The AWS config file's path, with the home this run uses for `~`. */
-export function awsConfigPath(io: CliIo): string {
-  return configFilePath({ ...io.env, HOME: io.env.HOME || io.home });
+function awsConfigPath(io: CliIo, modules: ConfigModules): string {
+  return modules[1].configFilePath({
+    ...io.env,
+    HOME: io.env.HOME || io.home,
+  });
 }
 
 /** Reads `--profile NAME` from the AWS config file; collects warnings. */
-function profileReader(io: CliIo, warnings: string[]) {
+function profileReader(io: CliIo, modules: ConfigModules, warnings: string[]) {
+  const [{ parseAwsConfig }, { readConfigFile }, { readProfileSettings }] =
+    modules;
   return (name: string): ProfileValues => {
-    const path = awsConfigPath(io);
+    const path = awsConfigPath(io, modules);
     const text = readConfigFile(path);
     const settings = readProfileSettings(
       text === undefined ? undefined : parseAwsConfig(text, path),
@@ -95,6 +113,12 @@ function profileReader(io: CliIo, warnings: string[]) {
   };
 }
 
+/** Whether argv asks for the config file (--profile, or configure). */
+function needsConfig(argv: string[]): boolean {
+  return argv[0] === "configure" ||
+    argv.some((a) => a === "--profile" || a.startsWith("--profile="));
+}
+
 /**
  * Runs one invocation and returns the exit code: 0, 2 for a usage error, the
  * error's own code otherwise (1, or 130 after Ctrl-C).
@@ -102,8 +126,12 @@ function profileReader(io: CliIo, warnings: string[]) {
 export async function cli(argv: string[], io: CliIo): Promise<number> {
   let command: Command;
   const warnings: string[] = [];
+  const config = needsConfig(argv) ? await loadConfigModules() : undefined;
   try {
-    command = parseCommandLine(argv, profileReader(io, warnings));
+    command = parseCommandLine(
+      argv,
+      config && profileReader(io, config, warnings),
+    );
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     io.stderr(`awsprocesscreds-saml: ${error.message}\n\n${USAGE}\n`);
@@ -143,13 +171,15 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
       );
     }
     if (command.kind === "configure") {
-      const { configure } = await import("./configure.ts");
+      const { configure } = await import(
+        lazy("./configure.ts")
+      ) as typeof import("./configure.ts");
       prompter = choosePrompter({ terminal: io.terminal, noGui: true });
       return await configure(command.options, {
         ...io,
         logger,
         prompter,
-        configPath: awsConfigPath(io),
+        configPath: awsConfigPath(io, config ?? await loadConfigModules()),
       });
     }
     const { options } = command;

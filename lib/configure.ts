@@ -19,7 +19,7 @@ import { NoTerminalError, UsageError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { Prompter } from "./prompt/prompter.ts";
 import { providerEntry, PROVIDERS } from "./providers/registry.ts";
-import { IDP_SESSION_MAX_MS, signIn } from "./run.ts";
+import { IDP_SESSION_MAX_MS, signIn } from "./login.ts";
 import { parseSamlResponse, type RolePair } from "./aws/saml.ts";
 import { assumeRoleWithSaml } from "./aws/sts.ts";
 

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { lazy } from "./lazy.ts";
 
 let stsClient: Promise<typeof import("npm:@aws-sdk/client-sts@3.1174.0")>;
 let fetchHttpHandler: Promise<
@@ -26,7 +27,7 @@ let xmlParser: Promise<typeof import("npm:@xmldom/xmldom@0.9.12")>;
 export function loadStsClient(): Promise<
   typeof import("npm:@aws-sdk/client-sts@3.1174.0")
 > {
-  return stsClient ??= import(dynamic("npm:@aws-sdk/client-sts@3.1174.0"));
+  return stsClient ??= import(lazy("npm:@aws-sdk/client-sts@3.1174.0"));
 }
 
 /** Loads the fetch-based request handler so DENO_CERT and proxies apply to STS. */
@@ -34,7 +35,7 @@ export function loadFetchHttpHandler(): Promise<
   typeof import("npm:@smithy/fetch-http-handler@5.8.1")
 > {
   return fetchHttpHandler ??= import(
-    dynamic("npm:@smithy/fetch-http-handler@5.8.1")
+    lazy("npm:@smithy/fetch-http-handler@5.8.1")
   );
 }
 
@@ -42,14 +43,14 @@ export function loadFetchHttpHandler(): Promise<
 export function loadHtmlParser(): Promise<
   typeof import("npm:linkedom@0.18.15")
 > {
-  return htmlParser ??= import(dynamic("npm:linkedom@0.18.15"));
+  return htmlParser ??= import(lazy("npm:linkedom@0.18.15"));
 }
 
 /** Loads the namespace-aware XML parser used for SAML. */
 export function loadXmlParser(): Promise<
   typeof import("npm:@xmldom/xmldom@0.9.12")
 > {
-  return xmlParser ??= import(dynamic("npm:@xmldom/xmldom@0.9.12"));
+  return xmlParser ??= import(lazy("npm:@xmldom/xmldom@0.9.12"));
 }
 
 /**
@@ -71,8 +72,3 @@ export const NPM_SPECIFIERS: readonly string[] = [
   "npm:linkedom@0.18.15",
   "npm:@xmldom/xmldom@0.9.12",
 ];
-
-/** Hides a specifier from start-up graph resolution (see the module doc). */
-function dynamic(specifier: string): string {
-  return specifier;
-}

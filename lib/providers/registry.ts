@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { lazy } from "../lazy.ts";
 import type { MfaKind } from "../mfa/mfa_kind.ts";
 import type { Provider } from "./provider.ts";
 
@@ -37,7 +38,9 @@ export const PROVIDERS: readonly ProviderEntry[] = [
       email: "code by email",
       yubikey: "YubiKey OTP",
     },
-    load: () => import("./okta/okta.ts").then((m) => m.okta),
+    load: async () =>
+      (await import(lazy("./okta/okta.ts")) as typeof import("./okta/okta.ts"))
+        .okta,
   },
   {
     name: "adfs",
@@ -52,14 +55,18 @@ export const PROVIDERS: readonly ProviderEntry[] = [
       email: "an e-mail method",
       yubikey: "a YubiKey or security key method",
     },
-    load: () => import("./adfs/adfs.ts").then((m) => m.adfs),
+    load: async () =>
+      (await import(lazy("./adfs/adfs.ts")) as typeof import("./adfs/adfs.ts"))
+        .adfs,
   },
   {
     name: "form",
     title: "Form-based IdP (Shibboleth, Keycloak, SimpleSAMLphp, …)",
     endpoint: "the IdP-initiated SSO URL for urn:amazon:webservices",
     mfa: { totp: "a one-time-code page (Keycloak OTP, …)" },
-    load: () => import("./form/form.ts").then((m) => m.form),
+    load: async () =>
+      (await import(lazy("./form/form.ts")) as typeof import("./form/form.ts"))
+        .form,
   },
 ];
 
