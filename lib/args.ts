@@ -396,8 +396,11 @@ export const ROLE_ARN_PATTERN = /^arn:[a-z-]+:iam::\d{12}:role\/.+/;
 
 /** How `--profile` gets its settings: the caller reads the config file. */
 export interface ProfileReader {
-  /** The settings of `name`; throws a UsageError when it has none. */
-  (name: string): ProfileValues;
+  /**
+   * The settings of `name`; throws a UsageError when it has none. `given`
+   * are the settings the command line gives (the profile may lack those).
+   */
+  (name: string, given: ProfileSetting[]): ProfileValues;
 }
 
 /**
@@ -424,9 +427,15 @@ export function parseCommandLine(
   }
   const s = new Settings(
     flags,
-    profileName === undefined
-      ? undefined
-      : { name: profileName, values: readProfile!(profileName) },
+    profileName === undefined ? undefined : {
+      name: profileName,
+      values: readProfile!(
+        profileName,
+        (Object.keys(SETTING_FLAGS) as ProfileSetting[]).filter((k) =>
+          typeof flags[SETTING_FLAGS[k]] === "string"
+        ),
+      ),
+    },
   );
   const required: ProfileSetting[] = flags["forget-password"]
     ? ["endpoint", "username"]

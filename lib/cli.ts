@@ -95,13 +95,14 @@ function awsConfigPath(io: CliIo, modules: ConfigModules): string {
 function profileReader(io: CliIo, modules: ConfigModules, warnings: string[]) {
   const [{ parseAwsConfig }, { readConfigFile }, { readProfileSettings }] =
     modules;
-  return (name: string): ProfileValues => {
+  return (name: string, given: string[]): ProfileValues => {
     const path = awsConfigPath(io, modules);
     const text = readConfigFile(path);
     const settings = readProfileSettings(
       text === undefined ? undefined : parseAwsConfig(text, path),
       name,
       path,
+      new Set(given),
     );
     for (const key of settings.unknownKeys) {
       warnings.push(

@@ -10,7 +10,7 @@
  * @module
  */
 import type { ConfigureOptions, Options } from "./args.ts";
-import { cacheKey, FileCache } from "./cache/file_cache.ts";
+import { cacheKey, FileCache, freshCredentials } from "./cache/file_cache.ts";
 import type { CliIo } from "./cli.ts";
 import { readConfigFile, writeConfigFile } from "./config/config_file.ts";
 import { updateProfiles } from "./config/config_update.ts";
@@ -191,7 +191,12 @@ export async function configure(
   };
   const { saml, jar } = await signIn(login, runDeps);
   const info = await parseSamlResponse(saml);
-  const roles = await pickRoles(prompter, info.roles, options.allRoles);
+  const roles = await pickRoles(
+    prompter,
+    info.roles,
+    options.allRoles,
+    await deps.terminal.available(),
+  );
   const names = await nameProfiles(prompter, roles, prefix);
   const self = deps.selfCommand ?? ["awsprocesscreds-saml"];
   const windows = Deno.build.os === "windows";
@@ -246,11 +251,15 @@ export async function configure(
         username,
         roleArn: role.roleArn,
       });
+      // Fresh credentials already cached for another chosen role stay.
+      const kept = i === 0
+        ? credentials
+        : freshCredentials(await cache.read(key), deps.clock);
       try {
         await cache.write(
           key,
-          i === 0
-            ? { credentials, roleArn: role.roleArn, idpSession }
+          kept
+            ? { credentials: kept, roleArn: role.roleArn, idpSession }
             : { roleArn: role.roleArn, idpSession },
         );
       } catch (error) {
@@ -277,8 +286,14 @@ async function pickRoles(
   prompter: Prompter,
   roles: RolePair[],
   all: boolean,
+  canAsk: boolean,
 ): Promise<RolePair[]> {
   if (all || roles.length === 1) return roles;
+  if (!canAsk) {
+    throw new UsageError(
+      `Cannot configure: the IdP grants ${roles.length} roles and there is no terminal to choose; pass --all-roles`,
+    );
+  }
   try {
     await prompter.say("The IdP grants these roles:");
   } catch {

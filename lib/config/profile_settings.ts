@@ -34,12 +34,12 @@ const KNOWN: ReadonlySet<string> = new Set(Object.values(PROFILE_KEYS));
 
 /** What a profile says, as written in the file. */
 export interface ProfileSettings {
-  /** `saml_provider`. */
-  provider: string;
-  /** `saml_endpoint`. */
-  endpoint: string;
-  /** `saml_username`. */
-  username: string;
+  /** `saml_provider` (absent only when the command line gives it). */
+  provider?: string;
+  /** `saml_endpoint` (absent only when the command line gives it). */
+  endpoint?: string;
+  /** `saml_username` (absent only when the command line gives it). */
+  username?: string;
   /** `saml_role_arn`, if set. */
   roleArn?: string;
   /** `saml_mfa`, if set. */
@@ -101,6 +101,8 @@ function findOption(
  *
  * @param config the parsed file, or undefined when the file does not exist.
  * @param path the file, for messages.
+ * @param fromFlags settings the command line gives: a required key of one
+ * of these may be missing from the profile.
  * @throws {ProfileError} when the profile is missing, or a required key is
  * missing, or a key is empty or spans several lines.
  */
@@ -108,6 +110,7 @@ export function readProfileSettings(
   config: AwsConfig | undefined,
   profileName: string,
   path: string,
+  fromFlags: ReadonlySet<string> = new Set(),
 ): ProfileSettings {
   const section = config ? profileSection(config, profileName) : undefined;
   if (!config || !section) {
@@ -144,10 +147,10 @@ export function readProfileSettings(
     }
     return value;
   };
-  const required = (field: typeof REQUIRED[number]): string => {
+  const required = (field: typeof REQUIRED[number]): string | undefined => {
     const key = PROFILE_KEYS[field];
     const value = get(key);
-    if (value === undefined) {
+    if (value === undefined && !fromFlags.has(field)) {
       throw new ProfileError(
         `Profile "${profileName}" in ${path} (line ${section.line}) has no ${key}`,
         profileName,
@@ -157,12 +160,11 @@ export function readProfileSettings(
     }
     return value;
   };
-  const settings: ProfileSettings = {
-    provider: required("provider"),
-    endpoint: required("endpoint"),
-    username: required("username"),
-    unknownKeys: [],
-  };
+  const settings: ProfileSettings = { unknownKeys: [] };
+  for (const field of REQUIRED) {
+    const value = required(field);
+    if (value !== undefined) settings[field] = value;
+  }
   for (const field of OPTIONAL) {
     const value = get(PROFILE_KEYS[field]);
     if (value !== undefined) settings[field] = value;
