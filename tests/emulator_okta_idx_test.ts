@@ -1,7 +1,8 @@
 /**
  * Tests of the Okta emulator's Identity Engine mode (`pipeline: "idx"`),
  * driven with plain fetch, a tiny cookie jar and hand-followed redirects, to
- * show each knob behaves as /work/shared/okta-idx.md says.
+ * show each knob behaves as tests/emulators/README.md §3 (Okta Identity
+ * Engine) says.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * Okta Identity Engine: the `-p okta` provider against the emulator's OIE
- * org (built from ../shared/okta-idx.md), in process with a scripted
+ * org (built from tests/emulators/README.md §3), in process with a scripted
  * prompter and a clock shared with the emulator, so polls and deadlines
  * take no real time; then under a pseudo-terminal for what only a real
  * terminal shows.

@@ -3,8 +3,8 @@
  * `urn:amazon:webservices`), in three page variants: "2016" (ADFS 3.0 / 2016
  * markup), "2019" (the same plus the hidden second `UserName` input) and "2.0"
  * (the ASP.NET `ctl00$ContentPlaceHolder1$…` page). Markup follows
- * shared/protocols.md section 2; texts marked "invented" there are invented
- * here too.
+ * tests/emulators/README.md §4 (ADFS); texts marked "invented" there are
+ * invented here too.
  *
  * Every path is compared case-insensitively. Every page that fails is an HTML
  * page, never JSON. Cookies are set with `path=/adfs; secure; HttpOnly`, so a

@@ -12,7 +12,7 @@
  * `login-username.ftl`, `login-password.ftl`, `login-otp.ftl`,
  * `saml-post-form.ftl`, `template.ftl`), reduced to what a client reads.
  * Redirect chains follow how those products behave; where that is a guess it
- * says so below.
+ * says so below. Summary: tests/emulators/README.md §5 (form-based IdPs).
  *
  * Users ({@link FORM_IDP_TEXT} for the texts): `alice` (two roles,
  * SessionDuration 28800, no OTP), `bob` (one role, OTP {@link TOTP_CODE}),

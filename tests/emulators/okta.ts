@@ -1,7 +1,8 @@
 /**
  * An emulator of an Okta Classic org: the Authentication API
  * (`/api/v1/authn`, factor verification) and the AWS SAML app (embed link →
- * `sid` cookie → auto-post SAML page), as described in protocols.md section 1.
+ * `sid` cookie → auto-post SAML page), as described in
+ * tests/emulators/README.md §2 (Okta Classic).
  *
  * Every link in a response is an absolute URL on the origin of the request it
  * answers. Users are looked up case-insensitively in a live table that tests
@@ -415,7 +416,10 @@ const SIGN_IN_PAGE = `<!DOCTYPE html>
 </html>
 `;
 
-/** The pipeline document of `/.well-known/okta-organization` (okta-idx.md E1). */
+/**
+ * The pipeline document of `/.well-known/okta-organization`
+ * (tests/emulators/README.md §3.1, E1).
+ */
 function organization(pipeline: "v1" | "idx"): Record<string, unknown> {
   return {
     id: "00oEMULATOR00000000",

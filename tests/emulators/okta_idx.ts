@@ -4,13 +4,13 @@
  * {@link createOktaIdxOrg} and hands it the embed link, SSO URL, clock and
  * SAML page builder.
  *
- * Modelled on /work/shared/okta-idx.md (§1 flow, §4 payloads E1–E10, §5
- * notes), not on any client: embed link → 302 → SSO URL → sign-in page with a
- * JS-escaped `stateToken` (cookies `JSESSIONID`, `DT`) → `POST
- * /idp/idx/introspect` → Ion remediation forms (identify, password, select
- * authenticator, codes, push polling, keep-me-signed-in) → `success` →
- * `GET /login/token/redirect?stateToken=…` (sets the `idx` session cookie) →
- * SAML auto-post page.
+ * Modelled on tests/emulators/README.md §3 (Okta Identity Engine: §3.2 flow,
+ * payloads E1–E10, §3.13 emulator notes), not on any client: embed link →
+ * 302 → SSO URL → sign-in page with a JS-escaped `stateToken` (cookies
+ * `JSESSIONID`, `DT`) → `POST /idp/idx/introspect` → Ion remediation forms
+ * (identify, password, select authenticator, codes, push polling,
+ * keep-me-signed-in) → `success` → `GET /login/token/redirect?stateToken=…`
+ * (sets the `idx` session cookie) → SAML auto-post page.
  *
  * The server is strict where the reference says a client must be careful:
  * every POST must go to the `href` of a remediation of the latest response,

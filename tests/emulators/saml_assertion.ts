@@ -3,6 +3,7 @@
  * the STS emulator stands in for the signature check a real STS makes: it
  * accepts only a document issued here, byte for byte ({@link wasIssued}). A
  * client that alters the assertion between the IdP and STS is caught.
+ * Reference: tests/emulators/README.md §6 (the assertion), §1.4 (trust).
  *
  * @module
  */

@@ -5,7 +5,8 @@
  * HMAC-SHA256 (crypto.subtle) and compares signatures.
  *
  * Only header authentication (`Authorization: AWS4-HMAC-SHA256 ...`) is
- * handled, not presigned query strings.
+ * handled, not presigned query strings. Summary: tests/emulators/README.md
+ * §7.5.
  *
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
  * @module

@@ -10,6 +10,7 @@
  *
  * Error bodies, codes and HTTP statuses are those real STS sends; messages
  * follow AWS's wording where it is known (see the constants below).
+ * Reference: tests/emulators/README.md §7 (STS), §1.4 (the trust rule).
  *
  * @module
  */
