@@ -63,6 +63,8 @@ export interface HttpSessionOptions {
   userAgent?: string;
   /** Largest body read, in bytes after content decoding (default {@link MAX_BODY_BYTES}). */
   maxBodyBytes?: number;
+  /** Called after each response has been read. */
+  onResponse?: () => void;
 }
 
 /** The largest HTML or JSON body read from an IdP: 5 MiB. */
@@ -160,6 +162,7 @@ export class HttpSession {
         headers: hopHeaders,
         body: method === "GET" ? undefined : body,
       });
+      this.#options.onResponse?.();
       this.jar.store(
         current,
         response.headers.getSetCookie(),
