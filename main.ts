@@ -11,7 +11,7 @@ import { systemClock } from "./lib/clock.ts";
 import { onExitSignal } from "./lib/exit_signals.ts";
 import { homeDirectory, passwdHomeOf } from "./lib/home_dir.ts";
 import { lazy } from "./lib/lazy.ts";
-import { ttyPrompter } from "./lib/prompt/tty.ts";
+import { lazyTerminal } from "./lib/prompt/lazy_terminal.ts";
 
 const encoder = new TextEncoder();
 
@@ -24,11 +24,11 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
 }
 
 const env = Deno.env.toObject();
-const terminal = ttyPrompter();
-onExitSignal(() => terminal.close(), (code, signal) => {
-  writeAll(Deno.stderr, `awsprocesscreds-saml: Interrupted by ${signal}\n`);
-  Deno.exit(code);
-});
+const terminal = lazyTerminal(async () =>
+  (await import(
+    lazy("./lib/prompt/tty.ts")
+  ) as typeof import("./lib/prompt/tty.ts")).ttyPrompter()
+);
 Deno.exit(
   await cli(Deno.args, {
     env,
@@ -37,6 +37,16 @@ Deno.exit(
     fetch: globalThis.fetch,
     clock: systemClock,
     terminal,
+    // Only a login can leave the terminal in raw mode or a dialog open: the
+    // handlers are installed when one starts (a cache hit spares the cost).
+    beforeLogin: () =>
+      onExitSignal(() => terminal.close(), (code, signal) => {
+        writeAll(
+          Deno.stderr,
+          `awsprocesscreds-saml: Interrupted by ${signal}\n`,
+        );
+        Deno.exit(code);
+      }),
     // Loaded only when a login needs them: a cache hit loads neither.
     dialogs: async (username, host) =>
       (await import(
@@ -47,14 +57,15 @@ Deno.exit(
       (await import(
         lazy("./lib/keychain/keychain.ts")
       ) as typeof import("./lib/keychain/keychain.ts")).systemKeychain(env),
-    selfCommand: Deno.build.standalone ? [Deno.execPath()] : [
-      Deno.execPath(),
-      "run",
-      "-A",
-      Deno.mainModule.startsWith("file:")
-        ? decodeURIComponent(new URL(Deno.mainModule).pathname)
-        : Deno.mainModule,
-    ],
+    selfCommand: () =>
+      Deno.build.standalone ? [Deno.execPath()] : [
+        Deno.execPath(),
+        "run",
+        "-A",
+        Deno.mainModule.startsWith("file:")
+          ? decodeURIComponent(new URL(Deno.mainModule).pathname)
+          : Deno.mainModule,
+      ],
     home: homeDirectory({
       env,
       os: Deno.build.os,

@@ -6,12 +6,7 @@
  *
  * @module
  */
-import {
-  type Command,
-  parseCommandLine,
-  type ProfileValues,
-  USAGE,
-} from "./args.ts";
+import { type Command, parseCommandLine, type ProfileValues } from "./args.ts";
 import type { Clock } from "./clock.ts";
 import { CliError } from "./errors.ts";
 import type { Keychain } from "./keychain/keychain.ts";
@@ -53,7 +48,12 @@ export interface CliIo {
   /** Extra fetch options for STS (tests pass a client trusting their CA). */
   stsRequestInit?: () => RequestInit;
   /** The command that runs this program, for `configure` to write. */
-  selfCommand?: string[];
+  selfCommand?: () => string[];
+  /**
+   * Called once when a login (or configure) starts, before anything is
+   * asked: main.ts installs its signal handlers there.
+   */
+  beforeLogin?: () => void;
 }
 
 function causes(error: unknown): string {
@@ -114,6 +114,12 @@ function profileReader(io: CliIo, modules: ConfigModules, warnings: string[]) {
   };
 }
 
+/** The help text (lib/usage.ts, loaded only when shown). */
+async function usage(): Promise<string> {
+  return (await import(lazy("./usage.ts")) as typeof import("./usage.ts"))
+    .USAGE;
+}
+
 /** Whether argv asks for the config file (--profile, or configure). */
 function needsConfig(argv: string[]): boolean {
   return argv[0] === "configure" ||
@@ -135,11 +141,11 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     );
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
-    io.stderr(`awsprocesscreds-saml: ${error.message}\n\n${USAGE}\n`);
+    io.stderr(`awsprocesscreds-saml: ${error.message}\n\n${await usage()}\n`);
     return error.exitCode === 1 ? 2 : error.exitCode;
   }
   if (command.kind === "help") {
-    io.stdout(`${USAGE}\n`);
+    io.stdout(`${await usage()}\n`);
     return 0;
   }
   if (command.kind === "version") {
@@ -175,6 +181,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
       const { configure } = await import(
         lazy("./configure.ts")
       ) as typeof import("./configure.ts");
+      io.beforeLogin?.();
       prompter = choosePrompter({ terminal: io.terminal, noGui: true });
       return await configure(command.options, {
         ...io,
@@ -201,6 +208,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
         : `${io.home}/.aws/cli/process-creds-cache`,
       stsRequestInit: io.stsRequestInit,
       keychain: io.keychain,
+      beforeLogin: io.beforeLogin,
     });
     if (result.kind === "credentials") {
       io.stdout(`${formatCredentials(result.credentials)}\n`);

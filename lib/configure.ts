@@ -198,7 +198,7 @@ export async function configure(
     await deps.terminal.available(),
   );
   const names = await nameProfiles(prompter, roles, prefix);
-  const self = deps.selfCommand ?? ["awsprocesscreds-saml"];
+  const self = deps.selfCommand?.() ?? ["awsprocesscreds-saml"];
   const windows = Deno.build.os === "windows";
   const updates = roles.map((role, i) => {
     const values: Record<string, string> = {

@@ -39,6 +39,8 @@ export interface RunDeps {
   stsRequestInit?: () => RequestInit;
   /** The OS keychain, if this machine has one (looked up on first use). */
   keychain?: () => Promise<Keychain | undefined>;
+  /** Called once when a login starts (after a cache miss). */
+  beforeLogin?: () => void;
 }
 
 /** What a run produced. */
@@ -80,6 +82,7 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
     if (hit) return { kind: "credentials", credentials: hit, cached: true };
   }
   // A miss: everything a login needs is loaded only now.
+  deps.beforeLogin?.();
   const { loginAndCache } = await import(
     lazy("./login.ts")
   ) as typeof import("./login.ts");

@@ -2,8 +2,10 @@
 /**
  * Benchmark (deno task bench): wall time and peak memory of
  *  - a bare `deno run` of an empty script (the floor),
- *  - a cache-hit invocation of main.ts,
+ *  - a cache-hit invocation of main.ts, with flags and with --profile,
  *  - a full Okta login (authn, SAML page, STS) against the local emulators,
+ *  - an Okta Identity Engine password login against a Classic one, and the
+ *    IDX requests each authenticator's login makes,
  *  - 8 concurrent invocations on an empty cache against 1.
  * Medians of several runs; figures are printed, never asserted.
  *
@@ -18,7 +20,13 @@
  *
  *     deno task bench -- --latency 100
  */
-import { PASSWORD, ROLE_DEV } from "./emulators/fixtures.ts";
+import {
+  PASSWORD,
+  ROLE_DEV,
+  SENT_CODE,
+  TOTP_CODE,
+} from "./emulators/fixtures.ts";
+import { startOkta } from "./emulators/okta.ts";
 import type { RunningServer } from "./emulators/server.ts";
 import { baseEnv, mainTs } from "./support/cli.ts";
 import { startStack } from "./support/stack.ts";
@@ -96,6 +104,103 @@ function parseLatency(args: string[]): number | undefined {
   return ms;
 }
 
+/**
+ * An Okta Identity Engine password login against a Classic one (same
+ * emulator code, both with AWSPROCESSCREDS_PASSWORD), side by side, and the
+ * IDX requests each authenticator's login makes.
+ */
+async function identityEngine(
+  deno: string[],
+  env: Record<string, string>,
+  stsUrl: string,
+): Promise<void> {
+  const oie = startOkta({ pipeline: "idx", idx: { refreshMs: 100 } });
+  const classic = startOkta();
+  try {
+    const run = (embed: string, user: string, extra: string[] = []) =>
+      timed([
+        ...deno,
+        mainTs,
+        "-e",
+        embed,
+        "-u",
+        user,
+        "-p",
+        "okta",
+        "-a",
+        ROLE_DEV,
+        "--no-cache",
+        ...extra,
+      ], { ...env, AWS_ENDPOINT_URL_STS: stsUrl });
+    await run(oie.embedUrl, "alice@example.com");
+    const idx: Sample[] = [];
+    const v1: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      idx.push(await run(oie.embedUrl, "alice@example.com"));
+      v1.push(await run(classic.embedUrl, "alice@example.com"));
+    }
+    const idxMs = report("Okta Identity Engine password login", idx);
+    const v1Ms = report("Okta Classic password login", v1);
+    console.log(`Identity Engine / Classic: ${(idxMs / v1Ms).toFixed(2)}x`);
+    console.log("IDX requests per login (introspect and remediation POSTs):");
+    const cases: [string, string[], Record<string, string>][] = [
+      ["alice@example.com", [], {}],
+      ["push@example.com", ["--mfa", "push"], {}],
+      ["totp@example.com", ["--mfa", "totp"], {
+        AWSPROCESSCREDS_MFA_CODE: TOTP_CODE,
+      }],
+      ["google@example.com", ["--mfa", "totp"], {
+        AWSPROCESSCREDS_MFA_CODE: TOTP_CODE,
+      }],
+      ["sms@example.com", ["--mfa", "sms"], {
+        AWSPROCESSCREDS_MFA_CODE: SENT_CODE,
+      }],
+      ["voice@example.com", ["--mfa", "call"], {
+        AWSPROCESSCREDS_MFA_CODE: SENT_CODE,
+      }],
+      ["email@example.com", ["--mfa", "email"], {
+        AWSPROCESSCREDS_MFA_CODE: SENT_CODE,
+      }],
+    ];
+    for (const [user, extra, extraEnv] of cases) {
+      const before = oie.requests.length;
+      const started = performance.now();
+      await new Deno.Command(deno[0], {
+        args: [
+          ...deno.slice(1),
+          mainTs,
+          "-e",
+          oie.embedUrl,
+          "-u",
+          user,
+          "-p",
+          "okta",
+          "-a",
+          ROLE_DEV,
+          "--no-cache",
+          ...extra,
+        ],
+        env: { ...env, AWS_ENDPOINT_URL_STS: stsUrl, ...extraEnv },
+        clearEnv: true,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      const ms = performance.now() - started;
+      const login = oie.idx.logins().at(-1)!;
+      console.log(
+        `  ${user.padEnd(22)} ${String(login.idxRequests).padStart(2)} IDX, ${
+          oie.requests.length - before
+        } requests to the org in all, ${ms.toFixed(0)} ms${
+          login.succeeded ? "" : " (FAILED)"
+        }`,
+      );
+    }
+  } finally {
+    await Promise.all([oie.close(), classic.close()]);
+  }
+}
+
 async function defaultMode(): Promise<void> {
   const stack = await startStack();
   try {
@@ -108,16 +213,27 @@ async function defaultMode(): Promise<void> {
     const empty = await Deno.makeTempFile({ suffix: ".ts" });
     await Deno.writeTextFile(empty, "");
     const args = [...stack.oktaArgs("alice@example.com"), "-a", ROLE_DEV];
+    // The same settings as a profile (issue: reading the config file must
+    // stay cheap on a cache hit); both share one cache entry.
+    await Deno.mkdir(`${stack.home}/.aws`, { recursive: true });
+    await Deno.writeTextFile(
+      `${stack.home}/.aws/config`,
+      `[profile bench]\nsaml_provider = okta\nsaml_endpoint = ${stack.okta.embedUrl}\nsaml_username = alice@example.com\nsaml_role_arn = ${ROLE_DEV}\n`,
+    );
+    const profile = ["--profile", "bench"];
 
     // Warm the module caches once.
     await timed([...deno, empty], env);
     await timed([...deno, mainTs, ...args], env);
+    await timed([...deno, mainTs, ...profile], env);
 
     const bare: Sample[] = [];
     const hit: Sample[] = [];
+    const profileHit: Sample[] = [];
     for (let i = 0; i < RUNS; i++) {
       bare.push(await timed([...deno, empty], env));
       hit.push(await timed([...deno, mainTs, ...args], env));
+      profileHit.push(await timed([...deno, mainTs, ...profile], env));
     }
     const full: Sample[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -128,8 +244,15 @@ async function defaultMode(): Promise<void> {
     );
     const bareMs = report("bare deno run of an empty script", bare);
     const hitMs = report("cache hit", hit);
+    const profileMs = report("cache hit with --profile", profileHit);
     report("full Okta login (--no-cache)", full);
     console.log(`cache hit / bare deno run: ${(hitMs / bareMs).toFixed(2)}x`);
+    console.log(
+      `cache hit with --profile / with flags: ${
+        (profileMs / hitMs).toFixed(2)
+      }x`,
+    );
+    await identityEngine(deno, env, stack.sts.url);
 
     // 8 concurrent invocations on an empty cache, against 1.
     const cold = async (n: number) => {

@@ -35,3 +35,19 @@ Deno.test("isFresh() wants more than 15 minutes left", () => {
   assert.equal(isFresh(creds(15), now), false);
   assert.equal(isFresh(creds(-1), now), false);
 });
+
+Deno.test("sha256Hex() agrees with WebCrypto around every padding boundary", async () => {
+  const { sha256Hex } = await import("../lib/cache/sha256.ts");
+  for (const length of [0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 1000]) {
+    const data = crypto.getRandomValues(new Uint8Array(length));
+    const want = [
+      ...new Uint8Array(await crypto.subtle.digest("SHA-256", data)),
+    ]
+      .map((b) => b.toString(16).padStart(2, "0")).join("");
+    assert.equal(sha256Hex(data), want, `length ${length}`);
+  }
+  assert.equal(
+    sha256Hex(new TextEncoder().encode("abc")),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+});

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { sha256Hex } from "./sha256.ts";
 import type { Clock } from "../clock.ts";
 import type { Cookie } from "../http/cookie_jar.ts";
 import { CacheError } from "../errors.ts";
@@ -71,12 +72,7 @@ export async function cacheKey(input: CacheKeyInput): Promise<string> {
     input.duration ?? null,
     input.region ?? null,
   ]);
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(canonical),
-  );
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
+  return await Promise.resolve(sha256Hex(new TextEncoder().encode(canonical)));
 }
 
 /** Whether credentials are still good for more than the expiry window. */
