@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { PROFILE_KEYS } from "./config/profile_keys.ts";
 import { UsageError } from "./errors.ts";
 import { isMfaKind, type MfaKind } from "./mfa/mfa_kind.ts";
 import { mfaKindsOf, providerEntry, PROVIDERS } from "./providers/registry.ts";
@@ -108,17 +109,6 @@ const SETTING_FLAGS: Record<ProfileSetting, string> = {
   mfa: "mfa",
   duration: "duration",
   region: "region",
-};
-
-/** The config key of each profile setting. */
-const SETTING_KEYS: Record<ProfileSetting, string> = {
-  provider: "saml_provider",
-  endpoint: "saml_endpoint",
-  username: "saml_username",
-  roleArn: "saml_role_arn",
-  mfa: "saml_mfa",
-  duration: "saml_duration",
-  region: "saml_region",
 };
 
 /** "a, b or c". */
@@ -258,7 +248,7 @@ class Settings {
       return flag;
     }
     return `${
-      SETTING_KEYS[setting]
+      PROFILE_KEYS[setting]
     } (profile ${this.#profileName} in ${this.#profile.path})`;
   }
 }

@@ -14,6 +14,7 @@ import { cacheKey, FileCache, freshCredentials } from "./cache/file_cache.ts";
 import type { CliIo } from "./cli.ts";
 import { readConfigFile, writeConfigFile } from "./config/config_file.ts";
 import { updateProfiles } from "./config/config_update.ts";
+import { KEY_PREFIX, PROFILE_KEYS } from "./config/profile_keys.ts";
 import { quoteCommand } from "./config/shell_quote.ts";
 import { NoTerminalError, UsageError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
@@ -35,7 +36,7 @@ export interface ConfigureDeps extends CliIo {
 
 /** Whether `key` is one configure writes (the rest of a section stays). */
 export function ownedKey(key: string): boolean {
-  return key === "credential_process" || key.startsWith("saml_");
+  return key === "credential_process" || key.startsWith(KEY_PREFIX);
 }
 
 /** The default profile name: `<prefix><account>-<role name>` (last path part). */
@@ -205,12 +206,12 @@ export async function configure(
       credential_process: quoteCommand([...self, "--profile", names[i]], {
         windows,
       }),
-      saml_provider: provider,
-      saml_endpoint: endpoint.href,
-      saml_username: username,
-      saml_role_arn: role.roleArn,
+      [PROFILE_KEYS.provider]: provider,
+      [PROFILE_KEYS.endpoint]: endpoint.href,
+      [PROFILE_KEYS.username]: username,
+      [PROFILE_KEYS.roleArn]: role.roleArn,
     };
-    if (options.mfa) values.saml_mfa = options.mfa;
+    if (options.mfa) values[PROFILE_KEYS.mfa] = options.mfa;
     return { name: names[i], values };
   });
   const before = readConfigFile(deps.configPath) ?? "";

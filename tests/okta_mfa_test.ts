@@ -972,7 +972,7 @@ Deno.test("okta mfa: factor names and kinds", () => {
     [SMS, "SMS to +1 XXX-XXX-9999", "sms"],
     [
       factor("c", "call", "OKTA", { phoneNumber: "+1 5" }),
-      "Phone call to +1 5",
+      "Voice call to +1 5",
       "call",
     ],
     [

@@ -14,19 +14,9 @@ import {
   profileSection,
 } from "./aws_config.ts";
 
-/** The config keys this tool reads, by setting. */
-export const PROFILE_KEYS = {
-  provider: "saml_provider",
-  endpoint: "saml_endpoint",
-  username: "saml_username",
-  roleArn: "saml_role_arn",
-  mfa: "saml_mfa",
-  duration: "saml_duration",
-  region: "saml_region",
-} as const;
+import { KEY_PREFIX, PROFILE_KEYS } from "./profile_keys.ts";
 
-/** The prefix of this tool's keys; other keys with it are reported unknown. */
-export const KEY_PREFIX = "saml_";
+export { KEY_PREFIX, PROFILE_KEYS };
 
 const REQUIRED = ["provider", "endpoint", "username"] as const;
 const OPTIONAL = ["roleArn", "mfa", "duration", "region"] as const;

@@ -178,6 +178,50 @@ const UNIX_LIKE: readonly OsName[] = [
   "illumos",
 ];
 
+/** What one store does, given the message prefix of the action. */
+export interface KeychainOps {
+  /** Reads the password, or undefined when there is none. */
+  get(action: string, user: string, host: string): Promise<string | undefined>;
+  /** Stores a (non-empty) password. */
+  set(
+    action: string,
+    user: string,
+    host: string,
+    password: string,
+  ): Promise<void>;
+  /** Removes the password; false when there was none. */
+  delete(action: string, user: string, host: string): Promise<boolean>;
+}
+
+/**
+ * A {@link Keychain} named `name` over `ops`, with what every store shares:
+ * the message of each action ("Cannot read the password … from NAME"), the
+ * key checks, and the refusal of an empty password.
+ */
+export function keychainOf(name: string, ops: KeychainOps): Keychain {
+  const action = (verb: string, user: string, host: string) => {
+    const text = `${verb} ${entryName(user, host)} ${
+      verb.startsWith("Cannot store") ? "in" : "from"
+    } ${name}`;
+    checkKey(text, user, host);
+    return text;
+  };
+  return {
+    name,
+    get: (user, host) =>
+      ops.get(action("Cannot read the password", user, host), user, host),
+    async set(user, host, password) {
+      const text = action("Cannot store the password", user, host);
+      if (password === "") {
+        throw new KeychainError(`${text}: the password is empty`);
+      }
+      await ops.set(text, user, host, password);
+    },
+    delete: (user, host) =>
+      ops.delete(action("Cannot remove the password", user, host), user, host),
+  };
+}
+
 /**
  * The keychain for an operating system, or `undefined` when its helper is
  * missing. Pure apart from the `has` it is given.

@@ -31,14 +31,13 @@
  * @module
  */
 import {
-  checkKey,
-  entryName,
   exitError,
   type Keychain,
   KEYCHAIN_SERVICE,
   keychainAccount,
   KeychainError,
   keychainLabel,
+  keychainOf,
   type KeychainOptions,
   runHelper,
 } from "./keychain.ts";
@@ -142,23 +141,11 @@ export function macosKeychain(options: KeychainOptions = {}): Keychain {
     return password;
   }
 
-  return {
-    name: STORE,
-    async get(user, host) {
-      const action = `Cannot read the password ${
-        entryName(user, host)
-      } from ${STORE}`;
-      checkKey(action, user, host);
+  return keychainOf(STORE, {
+    async get(action, user, host) {
       return await read(action, user, host);
     },
-    async set(user, host, password) {
-      const action = `Cannot store the password ${
-        entryName(user, host)
-      } in ${STORE}`;
-      checkKey(action, user, host);
-      if (password === "") {
-        throw new KeychainError(`${action}: the password is empty`);
-      }
+    async set(action, user, host, password) {
       const line = addPasswordLine(user, host, password);
       if (new TextEncoder().encode(line).length - 1 > MAX_LINE) {
         throw new KeychainError(`${action}: the password is too long`);
@@ -181,11 +168,7 @@ export function macosKeychain(options: KeychainOptions = {}): Keychain {
         );
       }
     },
-    async delete(user, host) {
-      const action = `Cannot remove the password ${
-        entryName(user, host)
-      } from ${STORE}`;
-      checkKey(action, user, host);
+    async delete(action, user, host) {
       const result = await runHelper(action, options, {
         program,
         args: [
@@ -200,5 +183,5 @@ export function macosKeychain(options: KeychainOptions = {}): Keychain {
       if (result.code === ITEM_NOT_FOUND_EXIT) return false;
       throw exitError(action, program, result);
     },
-  };
+  });
 }

@@ -18,14 +18,12 @@
  */
 import type { CommandResult } from "../process/run_command.ts";
 import {
-  checkKey,
-  entryName,
   exitError,
   type Keychain,
   KEYCHAIN_SERVICE,
-  KeychainError,
   keychainHost,
   keychainLabel,
+  keychainOf,
   type KeychainOptions,
   runHelper,
 } from "./keychain.ts";
@@ -51,13 +49,8 @@ function quietMiss(result: CommandResult): boolean {
 /** A {@link Keychain} over `secret-tool`. */
 export function secretToolKeychain(options: KeychainOptions = {}): Keychain {
   const program = options.program ?? "secret-tool";
-  return {
-    name: STORE,
-    async get(user, host) {
-      const action = `Cannot read the password ${
-        entryName(user, host)
-      } from ${STORE}`;
-      checkKey(action, user, host);
+  return keychainOf(STORE, {
+    async get(action, user, host) {
       const result = await runHelper(action, options, {
         program,
         args: ["lookup", ...attributes(user, host)],
@@ -66,14 +59,7 @@ export function secretToolKeychain(options: KeychainOptions = {}): Keychain {
       if (quietMiss(result)) return undefined;
       throw exitError(action, program, result);
     },
-    async set(user, host, password) {
-      const action = `Cannot store the password ${
-        entryName(user, host)
-      } in ${STORE}`;
-      checkKey(action, user, host);
-      if (password === "") {
-        throw new KeychainError(`${action}: the password is empty`);
-      }
+    async set(action, user, host, password) {
       const result = await runHelper(action, options, {
         program,
         args: [
@@ -87,11 +73,7 @@ export function secretToolKeychain(options: KeychainOptions = {}): Keychain {
         throw exitError(action, program, result, [password]);
       }
     },
-    async delete(user, host) {
-      const action = `Cannot remove the password ${
-        entryName(user, host)
-      } from ${STORE}`;
-      checkKey(action, user, host);
+    async delete(action, user, host) {
       const result = await runHelper(action, options, {
         program,
         args: ["clear", ...attributes(user, host)],
@@ -100,5 +82,5 @@ export function secretToolKeychain(options: KeychainOptions = {}): Keychain {
       if (quietMiss(result)) return false;
       throw exitError(action, program, result);
     },
-  };
+  });
 }

@@ -15,13 +15,12 @@
  */
 import { powershellCommand, psString } from "../prompt/dialog/powershell.ts";
 import {
-  checkKey,
-  entryName,
   exitError,
   type Keychain,
   KEYCHAIN_SERVICE,
   keychainAccount,
   KeychainError,
+  keychainOf,
   type KeychainOptions,
   runHelper,
 } from "./keychain.ts";
@@ -198,13 +197,8 @@ export function windowsCredentialKeychain(
     }
     return run;
   };
-  return {
-    name: STORE,
-    async get(user, host) {
-      const action = `Cannot read the password ${
-        entryName(user, host)
-      } from ${STORE}`;
-      checkKey(action, user, host);
+  return keychainOf(STORE, {
+    async get(action, user, host) {
       const result = await runHelper(
         action,
         options,
@@ -220,14 +214,7 @@ export function windowsCredentialKeychain(
       }
       return password;
     },
-    async set(user, host, password) {
-      const action = `Cannot store the password ${
-        entryName(user, host)
-      } in ${STORE}`;
-      checkKey(action, user, host);
-      if (password === "") {
-        throw new KeychainError(`${action}: the password is empty`);
-      }
+    async set(action, user, host, password) {
       const result = await runHelper(action, options, {
         ...command(action, "write", user, host),
         stdin: password,
@@ -236,11 +223,7 @@ export function windowsCredentialKeychain(
         throw exitError(action, program, result, [password]);
       }
     },
-    async delete(user, host) {
-      const action = `Cannot remove the password ${
-        entryName(user, host)
-      } from ${STORE}`;
-      checkKey(action, user, host);
+    async delete(action, user, host) {
       const result = await runHelper(
         action,
         options,
@@ -250,5 +233,5 @@ export function windowsCredentialKeychain(
       if (result.code === NOT_FOUND_EXIT) return false;
       throw exitError(action, program, result);
     },
-  };
+  });
 }

@@ -172,6 +172,43 @@ export function launch(
   };
 }
 
+/**
+ * A finished text dialog: its stdout without the newline, or, for any other
+ * exit, what `ended` makes of it (cancel, failure).
+ */
+export function readTextAnswer(
+  result: CommandResult,
+  ended: (result: CommandResult) => DialogOutcome<string>,
+): DialogOutcome<string> {
+  if (result.code !== 0) return ended(result);
+  return {
+    kind: "answer",
+    value: withoutNewline(new TextDecoder().decode(result.stdout)),
+  };
+}
+
+/**
+ * A finished list dialog that prints the chosen row's 1-based number (empty
+ * when OK was pressed with no row selected: index -1).
+ *
+ * @param failure Why an unexpected answer is refused.
+ */
+export function readNumberedChoice(
+  result: CommandResult,
+  count: number,
+  ended: (result: CommandResult) => DialogOutcome<number>,
+  failure: string,
+): DialogOutcome<number> {
+  if (result.code !== 0) return ended(result);
+  const out = new TextDecoder().decode(result.stdout).trim();
+  if (out === "") return { kind: "answer", value: -1 };
+  const n = Number(out);
+  if (!/^\d+$/.test(out) || n < 1 || n > count) {
+    return { kind: "failed", reason: failure };
+  }
+  return { kind: "answer", value: n - 1 };
+}
+
 /** Drops the one newline a dialog program prints after its answer. */
 export function withoutNewline(text: string): string {
   if (text.endsWith("\r\n")) return text.slice(0, -2);

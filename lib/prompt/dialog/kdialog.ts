@@ -17,7 +17,8 @@ import {
   type DialogOutcome,
   launch,
   positional,
-  withoutNewline,
+  readNumberedChoice,
+  readTextAnswer,
 } from "./backend.ts";
 
 function ended<T>(result: CommandResult): DialogOutcome<T> {
@@ -58,25 +59,13 @@ export function kdialogBackend(
       ]),
     notice: ({ title, text }) =>
       spec(["--title", title, "--msgbox", positional(text)], true),
-    readText(result) {
-      if (result.code !== 0) return ended(result);
-      return {
-        kind: "answer",
-        value: withoutNewline(new TextDecoder().decode(result.stdout)),
-      };
-    },
-    readChoice(result, count) {
-      if (result.code !== 0) return ended(result);
-      const out = new TextDecoder().decode(result.stdout).trim();
-      if (out === "") return { kind: "answer", value: -1 };
-      const n = Number(out);
-      if (!/^\d+$/.test(out) || n < 1 || n > count) {
-        return {
-          kind: "failed",
-          reason: "kdialog printed something other than a menu tag",
-        };
-      }
-      return { kind: "answer", value: n - 1 };
-    },
+    readText: (result) => readTextAnswer(result, ended),
+    readChoice: (result, count) =>
+      readNumberedChoice(
+        result,
+        count,
+        ended,
+        "kdialog printed something other than a menu tag",
+      ),
   };
 }

@@ -25,6 +25,7 @@ import {
   type DialogBackendChoice,
   type DialogOutcome,
   positional,
+  readTextAnswer,
   withoutNewline,
 } from "./backend.ts";
 
@@ -97,13 +98,7 @@ export function osascriptBackend(
       ]),
     notice: ({ title, text }) =>
       spec(noticeScript(giveUp), [title, text], true),
-    readText(result) {
-      if (result.code !== 0) return ended(result);
-      return {
-        kind: "answer",
-        value: withoutNewline(new TextDecoder().decode(result.stdout)),
-      };
-    },
+    readText: (result) => readTextAnswer(result, ended),
     readChoice(result, count) {
       if (result.code !== 0) return ended(result);
       const out = withoutNewline(new TextDecoder().decode(result.stdout));

@@ -28,7 +28,8 @@ import {
   type DialogOutcome,
   launch,
   positional,
-  withoutNewline,
+  readNumberedChoice,
+  readTextAnswer,
 } from "./backend.ts";
 
 const WIDTH = 580;
@@ -121,25 +122,13 @@ export function zenityBackend(
         `--text=<span size="x-large">${zenityMarkupText(text)}</span>`,
         `--width=${WIDTH}`,
       ], true),
-    readText(result) {
-      if (result.code !== 0) return ended(result);
-      return {
-        kind: "answer",
-        value: withoutNewline(new TextDecoder().decode(result.stdout)),
-      };
-    },
-    readChoice(result, count) {
-      if (result.code !== 0) return ended(result);
-      const out = new TextDecoder().decode(result.stdout).trim();
-      if (out === "") return { kind: "answer", value: -1 };
-      const n = Number(out);
-      if (!/^\d+$/.test(out) || n < 1 || n > count) {
-        return {
-          kind: "failed",
-          reason: "zenity printed something other than a row number",
-        };
-      }
-      return { kind: "answer", value: n - 1 };
-    },
+    readText: (result) => readTextAnswer(result, ended),
+    readChoice: (result, count) =>
+      readNumberedChoice(
+        result,
+        count,
+        ended,
+        "zenity printed something other than a row number",
+      ),
   };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { MfaKind } from "../../mfa/mfa_kind.ts";
+import { type SentCodeKind, sentCodeText } from "../../mfa/sent_code_text.ts";
 import type { OktaFactor } from "./classic_api.ts";
 
 /** How a code factor is asked for. */
@@ -41,6 +42,12 @@ function totpName(provider: string, raw: OktaFactor): string {
 
 type Row = (factor: OktaFactor, provider: string) => FactorInfo | undefined;
 
+/** A factor whose code Okta sends, in the words every IdP uses. */
+function sent(kind: SentCodeKind, to: string | undefined): FactorInfo {
+  const { label, name, prompt, sent } = sentCodeText(kind, to);
+  return { kind, label, code: { name, prompt, sent } };
+}
+
 /** factorType → what it is; a row answers undefined for a provider it does not know. */
 const FACTORS: Record<string, Row> = {
   "push": (f, provider) => {
@@ -63,51 +70,9 @@ const FACTORS: Record<string, Row> = {
         code: { name: "YubiKey OTP", prompt: "YubiKey: press the button: " },
       }
       : { label: "Hardware token" },
-  "sms": (f) => {
-    const phone = profileText(f, "phoneNumber");
-    return {
-      kind: "sms",
-      label: `SMS${phone ? ` to ${phone}` : ""}`,
-      code: {
-        name: "SMS code",
-        prompt: "SMS code (Enter to resend): ",
-        sent: (again) =>
-          `Code sent${again ? " again" : ""} by SMS to ${
-            phone ?? "your phone"
-          }`,
-      },
-    };
-  },
-  "call": (f) => {
-    const phone = profileText(f, "phoneNumber");
-    return {
-      kind: "call",
-      label: `Phone call${phone ? ` to ${phone}` : ""}`,
-      code: {
-        name: "code from the phone call",
-        prompt: "Code from the call (Enter to call again): ",
-        sent: (again) =>
-          `Calling ${phone ?? "your phone"}${
-            again ? " again" : ""
-          } with a code`,
-      },
-    };
-  },
-  "email": (f) => {
-    const email = profileText(f, "email");
-    return {
-      kind: "email",
-      label: `Email${email ? ` to ${email}` : ""}`,
-      code: {
-        name: "email code",
-        prompt: "Email code (Enter to resend): ",
-        sent: (again) =>
-          `Code sent${again ? " again" : ""} by email to ${
-            email ?? "your address"
-          }`,
-      },
-    };
-  },
+  "sms": (f) => sent("sms", profileText(f, "phoneNumber")),
+  "call": (f) => sent("call", profileText(f, "phoneNumber")),
+  "email": (f) => sent("email", profileText(f, "email")),
   "web": (_f, provider) =>
     provider === "DUO" ? { label: "Duo Security (web)" } : undefined,
   "webauthn": () => ({ label: "Security key or biometric (WebAuthn)" }),

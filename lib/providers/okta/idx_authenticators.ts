@@ -7,6 +7,7 @@
  * @module
  */
 import type { MfaKind } from "../../mfa/mfa_kind.ts";
+import { type SentCodeKind, sentCodeText } from "../../mfa/sent_code_text.ts";
 import type {
   IdxAuthenticator,
   IdxState,
@@ -38,6 +39,12 @@ function profileText(
 ): string | undefined {
   const value = a?.profile?.[key];
   return typeof value === "string" && value.trim() ? value.trim() : undefined;
+}
+
+/** A method whose code Okta sends, in the words every IdP uses. */
+function sent(kind: SentCodeKind, to: string | undefined): IdxMethod {
+  const { label, name, prompt, sent } = sentCodeText(kind, to);
+  return { kind, label, prompt, codeName: name, sent };
 }
 
 /** What a command line cannot do, and what the person can do instead. */
@@ -77,44 +84,13 @@ export function describeMethod(
         prompt: "Google Authenticator code: ",
         codeName: "Google Authenticator code",
       };
-    case "phone_number": {
-      const phone = profileText(authenticator, "phoneNumber");
-      if (methodType === "voice") {
-        return {
-          kind: "call",
-          label: `Voice call${phone ? ` to ${phone}` : ""}`,
-          prompt: "Code from the call (Enter to call again): ",
-          codeName: "code from the phone call",
-          sent: (again) =>
-            `Calling ${phone ?? "your phone"}${
-              again ? " again" : ""
-            } with a code`,
-        };
-      }
-      return {
-        kind: "sms",
-        label: `SMS${phone ? ` to ${phone}` : ""}`,
-        prompt: "SMS code (Enter to resend): ",
-        codeName: "SMS code",
-        sent: (again) =>
-          `Code sent${again ? " again" : ""} by SMS to ${
-            phone ?? "your phone"
-          }`,
-      };
-    }
-    case "okta_email": {
-      const email = profileText(authenticator, "email");
-      return {
-        kind: "email",
-        label: `Email${email ? ` to ${email}` : ""}`,
-        prompt: "Email code (Enter to resend): ",
-        codeName: "email code",
-        sent: (again) =>
-          `Code sent${again ? " again" : ""} by email to ${
-            email ?? "your address"
-          }`,
-      };
-    }
+    case "phone_number":
+      return sent(
+        methodType === "voice" ? "call" : "sms",
+        profileText(authenticator, "phoneNumber"),
+      );
+    case "okta_email":
+      return sent("email", profileText(authenticator, "email"));
     case "webauthn":
       return {
         label: "Security key or biometric (WebAuthn)",
