@@ -303,18 +303,17 @@ async function pickRoles(
   for (const [i, role] of roles.entries()) {
     await prompter.say(`  ${i + 1}) ${role.roleArn}`);
   }
-  let picked: number[] | undefined;
-  await ask(
+  const answer = await ask(
     prompter,
     "Roles to configure (numbers such as 2, 3 or 2 3, or all)",
     "all",
     (a) =>
-      (picked = parseSelection(a, roles.length))
+      parseSelection(a, roles.length)
         ? undefined
         : `Enter numbers from 1 to ${roles.length}, or all.`,
     "the roles (or --all-roles)",
   );
-  return picked!.map((i) => roles[i]);
+  return parseSelection(answer, roles.length)!.map((i) => roles[i]);
 }
 
 async function nameProfiles(

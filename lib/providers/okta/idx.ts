@@ -356,7 +356,7 @@ async function selectAuthenticator(
       "choose the password",
     );
   }
-  return await challengeWith(ctx, api, state, form, "authenticator", choices);
+  return await challengeWith(ctx, api, form, "authenticator", choices);
 }
 
 /** authenticator-verification-data: the method of the current authenticator. */
@@ -377,13 +377,12 @@ async function chooseVerification(
     methodType: t,
     method: describeMethod(target?.key ?? "", t, target),
   }));
-  return await challengeWith(ctx, api, state, form, "authenticator", choices);
+  return await challengeWith(ctx, api, form, "authenticator", choices);
 }
 
 async function challengeWith(
   ctx: LoginContext,
   api: IdxClient,
-  state: IdxState,
   form: Remediation,
   fieldName: string,
   choices: IdxChoice[],
