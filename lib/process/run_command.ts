@@ -172,6 +172,27 @@ async function writeAll(
   }
 }
 
+/**
+ * On Unix without a session bus to inherit, GLib and libdbus children
+ * (secret-tool, zenity, kdialog) with DISPLAY set would autolaunch one, and
+ * its dbus-daemon, gnome-keyring-daemon and at-spi daemons would outlive
+ * this program. Telling them there is no bus makes secret-tool fail at once
+ * (the tool then asks) while dialogs still show.
+ */
+function noBusAutolaunch(): Record<string, string> {
+  if (Deno.build.os === "windows" || Deno.build.os === "darwin") return {};
+  if (Deno.env.get("DBUS_SESSION_BUS_ADDRESS")) return {};
+  const runtime = Deno.env.get("XDG_RUNTIME_DIR");
+  if (runtime) {
+    try {
+      if (Deno.statSync(`${runtime}/bus`).isSocket) return {};
+    } catch {
+      // no bus socket there
+    }
+  }
+  return { DBUS_SESSION_BUS_ADDRESS: "disabled:" };
+}
+
 /** The real runner, over `Deno.Command`. */
 export const denoCommandRunner: CommandRunner = {
   spawn(spec) {
@@ -181,7 +202,7 @@ export const denoCommandRunner: CommandRunner = {
       stdin: spec.stdin === undefined ? "null" : "piped",
       stdout: background ? "null" : "piped",
       stderr: background ? "null" : "piped",
-      env: spec.env,
+      env: { ...noBusAutolaunch(), ...spec.env },
     }).spawn();
     track(child);
     if (background) child.unref();

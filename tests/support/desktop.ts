@@ -537,3 +537,196 @@ export function descendants(root: number = Deno.pid): ReturnType<
   }
   return found;
 }
+
+/** The environment of process `pid` (Linux /proc), or `undefined` if unreadable. */
+export function processEnvironment(
+  pid: number,
+): Record<string, string> | undefined {
+  try {
+    const out: Record<string, string> = {};
+    for (
+      const entry of Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0")
+    ) {
+      const eq = entry.indexOf("=");
+      if (eq > 0) out[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Live processes named `comm` whose DISPLAY is `display`: the dialogs shown on
+ * one private desktop, whoever their parent is now (a dialog that outlived its
+ * program has been re-parented).
+ */
+export function processesOnDisplay(
+  comm: string,
+  display: string,
+): ReturnType<typeof processes> {
+  return processes().filter((p) =>
+    p.comm === comm && processEnvironment(p.pid)?.DISPLAY === display
+  );
+}
+
+/** One process seen by {@link watchProcesses}. */
+export interface ProcessSighting {
+  pid: number;
+  ppid: number;
+  comm: string;
+  argv: string[];
+  /** Whether it is a root (its argv has the marker) rather than a descendant. */
+  root: boolean;
+}
+
+/** A running /proc sampler. */
+export interface ProcessWatch {
+  /** Samples once more, stops, and returns every distinct (pid, argv) seen. */
+  stop(): Promise<ProcessSighting[]>;
+}
+
+/**
+ * Samples /proc every `intervalMs` until stopped: the processes below this one
+ * whose argv contains `marker` (the program under test, e.g. main.ts's path),
+ * and every descendant of those (walking the parent pids in /proc/PID/stat).
+ * Each distinct pid and argv is kept once, so a process that exec()s (setpriv
+ * → zenity) shows up under both command lines. Processes that live for less
+ * than one interval can be missed.
+ */
+export function watchProcesses(
+  marker: string,
+  intervalMs = 15,
+): ProcessWatch {
+  const seen = new Map<string, ProcessSighting>();
+  const sample = () => {
+    const all = processes();
+    const below = new Set([Deno.pid]);
+    const roots = new Set<number>();
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const p of all) {
+        if (below.has(p.pid)) continue;
+        if (below.has(p.ppid)) {
+          below.add(p.pid);
+          grew = true;
+          if (p.argv.includes(marker) || roots.has(p.ppid)) {
+            // Roots, and everything under a root.
+            roots.add(p.pid);
+          }
+        }
+      }
+    }
+    for (const p of all) {
+      if (!roots.has(p.pid)) continue;
+      const key = `${p.pid}\0${p.argv.join("\0")}`;
+      if (!seen.has(key)) {
+        seen.set(key, { ...p, root: p.argv.includes(marker) });
+      }
+    }
+  };
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      sample();
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      sample();
+      return [...seen.values()];
+    },
+  };
+}
+
+/** A dialog on screen: its window and its process. */
+export interface DialogWindow {
+  /** The X window id. */
+  id: string;
+  /** The dialog program's process id. */
+  pid: number;
+}
+
+/**
+ * Waits for a process named `comm` (default zenity) on the desktop's display,
+ * not in `shown`, to show a window titled `title`; adds its pid to `shown`.
+ * X reuses window ids from one client to the next, so a new dialog is told
+ * from the previous one by its process (`xdotool search --pid`).
+ */
+export async function waitForNewDialog(
+  desktop: Desktop,
+  title: string,
+  shown: Set<number>,
+  options: { comm?: string; timeoutMs?: number } = {},
+): Promise<DialogWindow> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    for (
+      const p of processesOnDisplay(options.comm ?? "zenity", desktop.display)
+    ) {
+      if (shown.has(p.pid)) continue;
+      const { stdout } = await run([
+        "xdotool",
+        "search",
+        "--all",
+        "--onlyvisible",
+        "--pid",
+        String(p.pid),
+        "--name",
+        escapeRegex(title),
+      ], desktop.env);
+      const ids = stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+      if (ids.length) {
+        shown.add(p.pid);
+        // Let GTK finish mapping before keys are sent.
+        await sleep(250);
+        return { id: ids[0], pid: p.pid };
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`No new dialog titled "${title}" appeared`);
+    }
+    await sleep(100);
+  }
+}
+
+/** The title of window `id`, as the X server has it. */
+export async function windowTitle(
+  desktop: Desktop,
+  id: string,
+): Promise<string> {
+  const { stdout } = await run(["xdotool", "getwindowname", id], desktop.env);
+  return stdout.replace(/\n$/, "");
+}
+
+/**
+ * The processes in `seen` whose argv contains one of `secrets`, described with
+ * the secrets masked (safe to print); empty when none. Each string of
+ * `publicText` is blanked out first (for instance an AWS account id that
+ * happens to contain a test code).
+ */
+export function secretsInArgv(
+  seen: readonly { pid: number; comm: string; argv: string[] }[],
+  secrets: readonly string[],
+  publicText: readonly string[] = [],
+): string[] {
+  const found: string[] = [];
+  for (const p of seen) {
+    let argv = p.argv;
+    for (const text of publicText) {
+      argv = argv.map((a) => a.split(text).join("<PUBLIC>"));
+    }
+    const hits = secrets.filter((s) => s !== "" && argv.join(" ").includes(s));
+    if (!hits.length) continue;
+    let masked = argv;
+    for (const secret of hits) {
+      masked = masked.map((a) => a.split(secret).join("<SECRET>"));
+    }
+    found.push(`${p.comm} (${p.pid}): ${JSON.stringify(masked)}`);
+  }
+  return found;
+}

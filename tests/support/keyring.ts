@@ -224,3 +224,75 @@ export async function runInKeyring(
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
+
+/** A program on PATH that records each call's argv, then runs the real one. */
+export interface RecordingShim {
+  /** Environment for the code under test: PATH with the shim first. */
+  env: Record<string, string>;
+  /** The argv (without the program name) of every call so far, in order. */
+  calls(): Promise<string[][]>;
+  /** Removes the shim. */
+  remove(): Promise<void>;
+}
+
+function pathOf(program: string): string {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir) continue;
+    try {
+      if (Deno.statSync(`${dir}/${program}`).isFile) return `${dir}/${program}`;
+    } catch {
+      // Not there.
+    }
+  }
+  throw new Error(`${program} is not on PATH`);
+}
+
+/**
+ * Puts a shim named `program` first on PATH that writes its argv to a file and
+ * then `exec`s the real program with the same arguments, stdin and
+ * environment. Calls of a helper such as `secret-tool` last milliseconds, too
+ * short for a /proc sampler to be sure to see them; the shim sees every one.
+ * Only argv is recorded (never stdin).
+ */
+export async function recordingShim(program: string): Promise<RecordingShim> {
+  const real = pathOf(program);
+  const dir = await Deno.makeTempDir({ prefix: "shim-" });
+  const log = `${dir}/calls`;
+  await Deno.mkdir(log);
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const script = `#!/bin/sh
+n=1
+until mkdir ${quote(log)}/$n 2>/dev/null; do n=$((n + 1)); done
+for a in "$@"; do printf '%s\\0' "$a"; done > ${quote(log)}/$n/argv
+exec ${quote(real)} "$@"
+`;
+  await Deno.writeTextFile(`${dir}/${program}`, script);
+  await Deno.chmod(`${dir}/${program}`, 0o755);
+  return {
+    env: { PATH: `${dir}:${Deno.env.get("PATH") ?? ""}` },
+    async calls() {
+      const out: string[][] = [];
+      for (let n = 1;; n++) {
+        let text: string;
+        try {
+          text = await Deno.readTextFile(`${log}/${n}/argv`);
+        } catch {
+          // mkdir done but argv not yet written: a call still starting.
+          try {
+            await Deno.stat(`${log}/${n}`);
+          } catch {
+            break;
+          }
+          text = "";
+        }
+        const argv = text.split("\0");
+        argv.pop();
+        out.push(argv);
+      }
+      return out;
+    },
+    async remove() {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
