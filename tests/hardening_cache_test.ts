@@ -213,14 +213,13 @@ e2eTest(
   },
 );
 
-Deno.test({
-  name:
-    "cache: an entry that cannot be replaced (a directory) gives exactly one warning line",
-  async fn() {
+e2eTest(
+  "cache: an entry that cannot be replaced (a directory) gives exactly one warning line",
+  async () => {
     const { r, entry } = await entryIsADirectory();
     assertLoggedIn(r, [`Cannot write the cache entry ${entry}: `]);
   },
-});
+);
 
 /** Logs in with ~/.aws a regular file; returns the run and HOME. */
 async function awsIsAFile(): Promise<{ r: CliResult; home: string }> {
@@ -244,14 +243,13 @@ e2eTest(
   },
 );
 
-Deno.test({
-  name:
-    "cache: a cache directory that cannot be created (~/.aws is a file) gives exactly one warning line",
-  async fn() {
+e2eTest(
+  "cache: a cache directory that cannot be created (~/.aws is a file) gives exactly one warning line",
+  async () => {
     const { r, home } = await awsIsAFile();
     assertLoggedIn(r, [`Cannot create the cache directory ${home}/${CACHE}: `]);
   },
-});
+);
 
 namespaceTest(
   "cache: a full disk (16 KiB tmpfs over the cache directory) costs only the cache",
