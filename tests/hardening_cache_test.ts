@@ -400,6 +400,7 @@ function inNamespace(
   denoAlias: string,
   rootHome: string | undefined,
   prefix: string[],
+  main: string = mainTs,
 ): string[] {
   const script = `mount --bind "$1" "$2" && ${
     rootHome ? 'mount --bind "$3" /root && ' : ""
@@ -421,8 +422,37 @@ function inNamespace(
     "run",
     "-A",
     "--cached-only",
-    mainTs,
+    main,
   ];
+}
+
+/**
+ * A copy of the program (main.ts, lib/, deno.json, deno.lock) and of the
+ * test CA that any user can read, in `dir`: the checkout itself may sit below
+ * a directory only its owner can enter (a fresh clone in a mktemp -d, say).
+ */
+async function readableCopy(
+  dir: string,
+): Promise<{ main: string; ca: string }> {
+  const root = new URL("../", import.meta.url).pathname;
+  for (
+    const part of [
+      "main.ts",
+      "lib",
+      "deno.json",
+      "deno.lock",
+      "tests/fixtures/tls/ca.pem",
+    ]
+  ) {
+    const out = await new Deno.Command("cp", {
+      args: ["-r", `${root}${part}`, `${dir}/`],
+    }).output();
+    assert.ok(out.success, `cannot copy ${part}`);
+  }
+  const out = await new Deno.Command("chmod", { args: ["-R", "a+rX", dir] })
+    .output();
+  assert.ok(out.success, "cannot make the copy readable");
+  return { main: `${dir}/main.ts`, ca: `${dir}/ca.pem` };
 }
 
 namespaceTest(
@@ -493,8 +523,10 @@ namespaceTest(
     const cwd = await w.home();
     await Deno.chmod(cwd, 0o777);
     const unused = await w.home();
+    const program = await w.home();
+    const { main, ca } = await readableCopy(program);
     const r = await w.login(unused, {
-      env: { DENO_DIR: alias },
+      env: { DENO_DIR: alias, DENO_CERT: ca },
       cwd,
       command: inNamespace(denoDir, alias, undefined, [
         "setpriv",
@@ -504,7 +536,7 @@ namespaceTest(
         "env",
         "-u",
         "HOME",
-      ]),
+      ], main),
     });
     assert.deepEqual(await names(cwd), [], "the cwd was written");
     assert.deepEqual(await names(unused), []);
