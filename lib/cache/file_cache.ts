@@ -159,7 +159,11 @@ export class FileCache {
    * Reads an entry. Missing is undefined; untrustworthy or corrupt is
    * undefined with a warning on stderr.
    */
-  async read(key: string): Promise<CacheEntry | undefined> {
+  read(key: string): Promise<CacheEntry | undefined> {
+    return Promise.resolve(this.#readNow(key));
+  }
+
+  #readNow(key: string): CacheEntry | undefined {
     const path = this.path(key);
     let info: Deno.FileInfo;
     try {
