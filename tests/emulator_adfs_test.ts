@@ -1,6 +1,6 @@
 /**
- * Tests of the ADFS emulator itself, driven with tlsFetch and a small cookie
- * jar the way a forms client would drive a real ADFS.
+ * Tests of the ADFS emulator itself, driven with the shared test browser
+ * (tests/support/browser.ts) the way a forms client would drive a real ADFS.
  */
 import assert from "node:assert/strict";
 import { ADFS_TEXT, type AdfsEmulator, startAdfs } from "./emulators/adfs.ts";
@@ -12,6 +12,7 @@ import {
   ROLE_DEV,
   TOTP_CODE,
 } from "./emulators/fixtures.ts";
+import { Browser, type Fetched } from "./support/browser.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
 import { loadHtmlParser } from "../lib/deps.ts";
 
@@ -42,55 +43,24 @@ interface Page {
   doc: Doc;
 }
 
-/** A client with a cookie jar (one host, so paths are ignored). */
-class Browser {
-  cookies = new Map<string, string>();
-
+/** The shared test browser, with each answer parsed. */
+class AdfsBrowser extends Browser {
   /** One request, no redirects followed; cookies stored and sent. */
   async send(
     url: string,
     init: { method?: string; body?: URLSearchParams; cookies?: boolean } = {},
   ): Promise<Page> {
-    const headers = new Headers();
-    if (init.cookies !== false && this.cookies.size > 0) {
-      headers.set(
-        "cookie",
-        [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-      );
-    }
-    if (init.body) {
-      headers.set("content-type", "application/x-www-form-urlencoded");
-    }
-    const res = await tlsFetch(url, {
-      method: init.method ?? (init.body ? "POST" : "GET"),
-      headers,
-      body: init.body?.toString(),
-      redirect: "manual",
-    });
-    for (const c of res.headers.getSetCookie()) {
-      const pair = c.split(";")[0];
-      const eq = pair.indexOf("=");
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    const text = await res.text();
-    return {
-      status: res.status,
-      url,
-      headers: res.headers,
-      text,
-      doc: parse(text),
-    };
+    return withDoc(await this.fetch(url, init));
   }
 
   /** GET or POST, then follows redirects (as GETs) to the final page. */
   async go(url: string, body?: URLSearchParams): Promise<Page> {
-    let page = await this.send(url, { body });
-    for (let i = 0; i < 10 && page.status >= 300 && page.status < 400; i++) {
-      const next = new URL(page.headers.get("location")!, page.url).href;
-      page = await this.send(next);
-    }
-    return page;
+    return withDoc(await this.follow(url, { body }));
   }
+}
+
+function withDoc(page: Fetched): Page {
+  return { ...page, doc: parse(page.text) };
 }
 
 function attr(doc: Doc, selector: string, name: string): string | null {
@@ -133,7 +103,7 @@ function samlXml(page: Page): string | undefined {
 /** GET entry → login page → post credentials; returns the page after redirects. */
 async function signIn(
   adfs: AdfsEmulator,
-  browser: Browser,
+  browser: AdfsBrowser,
   userName: string,
   password = PASSWORD,
 ): Promise<Page> {
@@ -147,7 +117,7 @@ async function signIn(
 
 /** Posts a second-factor form's own inputs plus extra fields to the page URL. */
 async function submitMfa(
-  browser: Browser,
+  browser: AdfsBrowser,
   page: Page,
   formSelector: string,
   extra: Record<string, string> = {},
@@ -174,7 +144,7 @@ async function withAdfs(
 
 Deno.test("adfs 2016: entry redirects with MSISSamlRequest to the login page", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     const first = await browser.send(adfs.entryUrl);
     assert.equal(first.status, 302);
     const cookie = first.headers.getSetCookie().find((c) =>
@@ -214,7 +184,7 @@ Deno.test("adfs 2016: entry redirects with MSISSamlRequest to the login page", a
 
 Deno.test("adfs 2016: MSISAuth on the 302 is required for the SAML page", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     const login = await browser.go(adfs.entryUrl);
     const body = new URLSearchParams({
       UserName: "alice@example.com",
@@ -235,11 +205,12 @@ Deno.test("adfs 2016: MSISAuth on the 302 is required for the SAML page", async 
     assert.equal(next, action(login, "#loginForm"));
 
     // Without MSISAuth (only the context cookie): the login page again.
-    const without = new Browser();
-    without.cookies.set(
-      "MSISSamlRequest",
-      browser.cookies.get("MSISSamlRequest")!,
-    );
+    const without = new AdfsBrowser();
+    without.jar.push({
+      name: "MSISSamlRequest",
+      value: browser.cookie("MSISSamlRequest")!,
+      path: "/adfs",
+    });
     const again = await without.send(next);
     assert.equal(again.status, 200);
     assert.equal(samlXml(again), undefined);
@@ -263,7 +234,7 @@ Deno.test("adfs 2016: MSISAuth on the 302 is required for the SAML page", async 
 
 Deno.test("adfs 2016: the relative action resolves against the served page, not the entry URL", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     const login = await browser.go(adfs.entryUrl);
     const wrong =
       new URL(attr(login.doc, "#loginForm", "action")!, adfs.entryUrl).href;
@@ -283,16 +254,18 @@ Deno.test("adfs 2016: the relative action resolves against the served page, not 
 
 Deno.test("adfs 2016: user name forms, bad password, unknown and locked users", async () => {
   await withAdfs({}, async (adfs) => {
-    assert.ok(samlXml(await signIn(adfs, new Browser(), "EXAMPLE\\alice")));
-    assert.ok(samlXml(await signIn(adfs, new Browser(), "Alice@Example.com")));
+    assert.ok(samlXml(await signIn(adfs, new AdfsBrowser(), "EXAMPLE\\alice")));
+    assert.ok(
+      samlXml(await signIn(adfs, new AdfsBrowser(), "Alice@Example.com")),
+    );
 
-    const bare = await signIn(adfs, new Browser(), "alice");
+    const bare = await signIn(adfs, new AdfsBrowser(), "alice");
     assert.equal(bare.status, 200);
     assert.equal(text(bare.doc, "#loginForm #errorText"), ADFS_TEXT.badFormat);
 
     const wrong = await signIn(
       adfs,
-      new Browser(),
+      new AdfsBrowser(),
       "alice@example.com",
       "nope",
     );
@@ -307,12 +280,20 @@ Deno.test("adfs 2016: user name forms, bad password, unknown and locked users", 
     );
     assert.equal(adfs.users.alice.badPasswords, 1);
 
-    const unknown = await signIn(adfs, new Browser(), "mallory@example.com");
+    const unknown = await signIn(
+      adfs,
+      new AdfsBrowser(),
+      "mallory@example.com",
+    );
     assert.equal(text(unknown.doc, "#errorText"), ADFS_TEXT.badPassword);
-    const otherDomain = await signIn(adfs, new Browser(), "alice@evil.example");
+    const otherDomain = await signIn(
+      adfs,
+      new AdfsBrowser(),
+      "alice@evil.example",
+    );
     assert.equal(text(otherDomain.doc, "#errorText"), ADFS_TEXT.badPassword);
 
-    const locked = await signIn(adfs, new Browser(), "locked@example.com");
+    const locked = await signIn(adfs, new AdfsBrowser(), "locked@example.com");
     assert.equal(locked.status, 200);
     assert.equal(text(locked.doc, "#errorText"), ADFS_TEXT.locked);
     assert.equal(samlXml(locked), undefined);
@@ -328,20 +309,20 @@ Deno.test("adfs: roles of solo and denied, users merged over the defaults", asyn
     },
   }, async (adfs) => {
     const solo = samlXml(
-      await signIn(adfs, new Browser(), "solo@example.com"),
+      await signIn(adfs, new AdfsBrowser(), "solo@example.com"),
     )!;
     assert.ok(solo.includes(ROLE_DEV));
     assert.ok(!solo.includes(ROLE_ADMIN));
     const denied = samlXml(
-      await signIn(adfs, new Browser(), "denied@example.com"),
+      await signIn(adfs, new AdfsBrowser(), "denied@example.com"),
     )!;
     assert.ok(denied.includes(`${ROLE_DENIED},${ADFS_PROVIDER}`));
     assert.ok(!denied.includes(ROLE_DEV));
     const alice = samlXml(
-      await signIn(adfs, new Browser(), "alice@example.com", "other"),
+      await signIn(adfs, new AdfsBrowser(), "alice@example.com", "other"),
     )!;
     assert.ok(!alice.includes("SessionDuration"));
-    const bob = samlXml(await signIn(adfs, new Browser(), "EXAMPLE\\bob"))!;
+    const bob = samlXml(await signIn(adfs, new AdfsBrowser(), "EXAMPLE\\bob"))!;
     assert.ok(bob.includes(ROLE_ADMIN) && !bob.includes(ROLE_DEV));
     assert.ok(adfs.users.push.factors.length === 1);
   });
@@ -349,7 +330,7 @@ Deno.test("adfs: roles of solo and denied, users merged over the defaults", asyn
 
 Deno.test("adfs 2019: a duplicate UserName is refused; loginForm inputs alone work", async () => {
   await withAdfs({ variant: "2019" }, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     const login = await browser.go(adfs.entryUrl);
     assert.match(
       attr(login.doc, "#loginForm", "action")!,
@@ -386,7 +367,7 @@ Deno.test("adfs 2019: a duplicate UserName is refused; loginForm inputs alone wo
 
 Deno.test("adfs 2.0: aspnetForm, posting every input as awsprocesscreds does", async () => {
   await withAdfs({ variant: "2.0" }, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     const login = await browser.go(adfs.entryUrl);
     assert.equal(login.status, 200);
     const form = login.doc.querySelector("form");
@@ -468,7 +449,7 @@ Deno.test("adfs 2.0: aspnetForm, posting every input as awsprocesscreds does", a
 
 Deno.test("adfs: posting straight to the entry URL, and an unknown relying party", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     const body = new URLSearchParams({
       UserName: "alice@example.com",
       Password: PASSWORD,
@@ -482,20 +463,20 @@ Deno.test("adfs: posting straight to the entry URL, and an unknown relying party
     );
     assert.ok(samlXml(await browser.go(adfs.entryUrl)));
 
-    const mixedCase = await new Browser().send(
+    const mixedCase = await new AdfsBrowser().send(
       `${adfs.url}/ADFS/LS/idpinitiatedsignon.aspx?LoginToRp=urn:amazon:webservices`,
     );
     assert.equal(mixedCase.status, 302);
-    const rp = await new Browser().send(
+    const rp = await new AdfsBrowser().send(
       `${adfs.url}/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:nope`,
     );
     assert.equal(rp.status, 400);
     assert.match(rp.text, /MSIS7007/);
-    const noContext = await new Browser().send(
+    const noContext = await new AdfsBrowser().send(
       `${adfs.url}/adfs/ls/?client-request-id=x`,
     );
     assert.equal(noContext.status, 400);
-    const missing = await new Browser().send(`${adfs.url}/adfs/nothing`);
+    const missing = await new AdfsBrowser().send(`${adfs.url}/adfs/nothing`);
     assert.equal(missing.status, 404);
   });
 });
@@ -503,7 +484,7 @@ Deno.test("adfs: posting straight to the entry URL, and an unknown relying party
 Deno.test("adfs: the SSO session is reused until it expires", async () => {
   let clock = Date.parse("2030-01-01T00:00:00Z");
   await withAdfs({ now: () => new Date(clock) }, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     assert.ok(samlXml(await signIn(adfs, browser, "alice@example.com")));
     const reuse = await browser.send(adfs.entryUrl);
     assert.equal(reuse.status, 200);
@@ -526,7 +507,7 @@ Deno.test("adfs: the SSO session is reused until it expires", async () => {
 
 Deno.test("adfs: VerificationCode page, wrong code counted, Context must round-trip", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     const page = await signIn(adfs, browser, "code@example.com");
     assert.equal(page.status, 200);
     assert.equal(attr(page.doc, "#loginForm", "action"), null);
@@ -568,7 +549,7 @@ Deno.test("adfs: VerificationCode page, wrong code counted, Context must round-t
 
 Deno.test("adfs: SecurID Passcode page", async () => {
   await withAdfs({ variant: "2019" }, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     const page = await signIn(adfs, browser, "EXAMPLE\\securid");
     assert.equal(
       attr(page.doc, "#passcodeForm #authMethod", "value"),
@@ -585,7 +566,7 @@ Deno.test("adfs: SecurID Passcode page", async () => {
 
 Deno.test("adfs: Azure push approved after pushPolls, with number matching", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     let page = await signIn(adfs, browser, "push@example.com");
     assert.equal(
       attr(page.doc, "#authMethod", "value"),
@@ -608,14 +589,18 @@ Deno.test("adfs: Azure push approved after pushPolls, with number matching", asy
     });
     assert.ok(samlXml(await browser.go(action(page, "#options"), body)));
 
-    const number = await signIn(adfs, new Browser(), "push-number@example.com");
+    const number = await signIn(
+      adfs,
+      new AdfsBrowser(),
+      "push-number@example.com",
+    );
     assert.equal(text(number.doc, "p#validEntropyNumber"), "42");
   });
 });
 
 Deno.test("adfs: push denied and push never answered", async () => {
   await withAdfs({ pushPolls: 1 }, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     let page = await signIn(adfs, browser, "push-deny@example.com");
     page = await submitMfa(browser, page, "#loginForm");
     assert.equal(text(page.doc, "#errorText"), "");
@@ -626,7 +611,7 @@ Deno.test("adfs: push denied and push never answered", async () => {
     page = await submitMfa(browser, page, "#loginForm");
     assert.equal(text(page.doc, "#errorText"), ADFS_TEXT.pushDenied);
 
-    const waiting = new Browser();
+    const waiting = new AdfsBrowser();
     page = await signIn(adfs, waiting, "push-timeout@example.com");
     for (let i = 0; i < 5; i++) {
       page = await submitMfa(waiting, page, "#loginForm");
@@ -641,7 +626,7 @@ Deno.test("adfs: push denied and push never answered", async () => {
 
 Deno.test("adfs: method choice page leads to the chosen method", async () => {
   await withAdfs({ pushPolls: 0 }, async (adfs) => {
-    const browser = new Browser();
+    const browser = new AdfsBrowser();
     const choice = await signIn(adfs, browser, "choose@example.com");
     assert.equal(text(choice.doc, "#loginMessage"), ADFS_TEXT.chooseMethod);
     assert.equal(choice.doc.querySelector("#loginForm"), null);
@@ -690,7 +675,7 @@ Deno.test("adfs: method choice page leads to the chosen method", async () => {
       ),
     );
 
-    const other = new Browser();
+    const other = new AdfsBrowser();
     const choice2 = await signIn(adfs, other, "choose@example.com");
     const push = await submitMfa(other, choice2, "#options", {
       AuthMethod: "AzureMfaAuthentication",
@@ -703,11 +688,13 @@ Deno.test("adfs: method choice page leads to the chosen method", async () => {
 Deno.test("adfs: the slow user answers late; close() does not wait for it", async () => {
   await withAdfs({ delayMs: 60 }, async (adfs) => {
     const start = Date.now();
-    assert.ok(samlXml(await signIn(adfs, new Browser(), "slow@example.com")));
+    assert.ok(
+      samlXml(await signIn(adfs, new AdfsBrowser(), "slow@example.com")),
+    );
     assert.ok(Date.now() - start >= 60);
   });
   const adfs = startAdfs({ delayMs: 60_000 });
-  const browser = new Browser();
+  const browser = new AdfsBrowser();
   const login = await browser.go(adfs.entryUrl);
   const body = new URLSearchParams({
     UserName: "slow@example.com",
@@ -717,7 +704,7 @@ Deno.test("adfs: the slow user answers late; close() does not wait for it", asyn
     method: "POST",
     body,
     headers: {
-      cookie: `MSISSamlRequest=${browser.cookies.get("MSISSamlRequest")}`,
+      cookie: `MSISSamlRequest=${browser.cookie("MSISSamlRequest")}`,
     },
     signal: AbortSignal.timeout(100),
   });

@@ -1,7 +1,7 @@
 /**
  * Tests of the form IdP emulator itself (tests/emulators/form_idp.ts), driven
- * with tlsFetch, a path-aware cookie jar and redirects followed by hand, the
- * way a form-reading client drives Shibboleth, Keycloak or a generic portal.
+ * with the shared test browser (tests/support/browser.ts: a path-aware cookie
+ * jar and redirects followed by hand), the way a form-reading client drives Shibboleth, Keycloak or a generic portal.
  */
 import assert from "node:assert/strict";
 import { loadHtmlParser } from "../lib/deps.ts";
@@ -15,6 +15,7 @@ import {
   startFormIdp,
 } from "./emulators/form_idp.ts";
 import { startSts, type StsEmulator } from "./emulators/sts.ts";
+import { Browser, type Fetched } from "./support/browser.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
 
 const { parseHTML } = await loadHtmlParser();
@@ -42,78 +43,15 @@ interface Page {
   setCookies: string[];
 }
 
-interface Cookie {
-  name: string;
-  value: string;
-  path: string;
-}
-
-/** A cookie jar keyed by name and path (one host), and manual redirects. */
-class Browser {
-  jar: Cookie[] = [];
-
-  cookie(name: string): string | undefined {
-    return this.jar.find((c) => c.name === name)?.value;
-  }
-
-  #store(header: string, url: URL): void {
-    const [pair, ...attrs] = header.split(";");
-    const eq = pair.indexOf("=");
-    const name = pair.slice(0, eq).trim();
-    const value = pair.slice(eq + 1).trim();
-    let path = url.pathname.replace(/\/[^/]*$/, "") || "/";
-    let expired = false;
-    for (const a of attrs) {
-      const [k, v = ""] = a.split("=").map((x) => x.trim());
-      if (/^path$/i.test(k)) path = v;
-      if (/^max-age$/i.test(k) && Number(v) <= 0) expired = true;
-    }
-    this.jar = this.jar.filter((c) => !(c.name === name && c.path === path));
-    if (!expired) this.jar.push({ name, value, path });
-  }
-
-  #header(url: URL): string {
-    return this.jar.filter((c) =>
-      url.pathname === c.path ||
-      url.pathname.startsWith(c.path.endsWith("/") ? c.path : `${c.path}/`)
-    ).map((c) => `${c.name}=${c.value}`).join("; ");
-  }
-
+/** The shared test browser, with each answer parsed and forms submitted. */
+class FormBrowser extends Browser {
   async send(url: string, body?: URLSearchParams): Promise<Page> {
-    const target = new URL(url);
-    const headers = new Headers();
-    const cookie = this.#header(target);
-    if (cookie) headers.set("cookie", cookie);
-    if (body) headers.set("content-type", "application/x-www-form-urlencoded");
-    const res = await tlsFetch(url, {
-      method: body ? "POST" : "GET",
-      headers,
-      body: body?.toString(),
-      redirect: "manual",
-    });
-    const setCookies = res.headers.getSetCookie();
-    for (const c of setCookies) this.#store(c, target);
-    const text = await res.text();
-    const doc = (parseHTML(text) as unknown as { document: Doc }).document;
-    return {
-      status: res.status,
-      url,
-      headers: res.headers,
-      text,
-      doc,
-      setCookies,
-    };
+    return withDoc(await this.fetch(url, { body }));
   }
 
   /** One request, then 3xx Location followed by GET (at most `max`). */
   async go(url: string, body?: URLSearchParams, max = 10): Promise<Page> {
-    let page = await this.send(url, body);
-    for (let i = 0; i < max && page.status >= 300 && page.status < 400; i++) {
-      page = await this.send(
-        new URL(page.headers.get("location")!, page.url).href,
-      );
-    }
-    return page;
+    return withDoc(await this.follow(url, { body }, max));
   }
 
   /** Submits `form` of `page` as a browser would, with `fill` set and `submitter` added. */
@@ -134,6 +72,13 @@ class Browser {
       fields,
     );
   }
+}
+
+function withDoc(page: Fetched): Page {
+  return {
+    ...page,
+    doc: (parseHTML(page.text) as unknown as { document: Doc }).document,
+  };
 }
 
 /** Successful controls of a form except buttons (checkboxes only when checked). */
@@ -214,7 +159,7 @@ async function withIdp(
 
 Deno.test("form IdP, Shibboleth: client storage, login, wrong password, SAML page, reuse", async () => {
   await withIdp({}, async (idp, sts) => {
-    const b = new Browser();
+    const b = new FormBrowser();
     const entry = await b.send(
       `${idp.urls.shibboleth}&target=${
         encodeURIComponent("https://console.aws.amazon.com/")
@@ -412,7 +357,7 @@ Deno.test("form IdP, Shibboleth: client storage, login, wrong password, SAML pag
 
 Deno.test("form IdP, Shibboleth without client storage: login page first, SAML page on the POST, reuse on GET", async () => {
   await withIdp({ shibbolethClientStorage: false }, async (idp, sts) => {
-    const b = new Browser();
+    const b = new FormBrowser();
     const login = await b.go(idp.urls.shibboleth);
     assert.match(login.url, /execution=e1s1$/);
     const f = form(login);
@@ -443,7 +388,7 @@ Deno.test("form IdP, Shibboleth without client storage: login page first, SAML p
 
 Deno.test("form IdP, Keycloak: login.ftl, #input-error, stale session_code, SAML page, reuse", async () => {
   await withIdp({}, async (idp, sts) => {
-    const b = new Browser();
+    const b = new FormBrowser();
     const login = await b.send(`${idp.urls.keycloak}?RelayState=rs-1`);
     assert.equal(login.status, 200);
     assert.ok(
@@ -554,7 +499,7 @@ Deno.test("form IdP, Keycloak: login.ftl, #input-error, stale session_code, SAML
     );
 
     // Without the AUTH_SESSION_ID cookie.
-    const fresh = new Browser();
+    const fresh = new FormBrowser();
     const noCookie = await fresh.send(
       f2.getAttribute("action")!,
       new URLSearchParams({ username: "alice", password: "x" }),
@@ -566,7 +511,7 @@ Deno.test("form IdP, Keycloak: login.ftl, #input-error, stale session_code, SAML
 
 Deno.test("form IdP, Keycloak: OTP page for an OTP user, #input-error-otp-code", async () => {
   await withIdp({}, async (idp, sts) => {
-    const b = new Browser();
+    const b = new FormBrowser();
     const login = await b.send(idp.urls.keycloak);
     const f = form(login, "form#kc-form-login");
     const redirected = await b.send(
@@ -604,7 +549,7 @@ Deno.test("form IdP, Keycloak: OTP page for an OTP user, #input-error-otp-code",
 
 Deno.test("form IdP, Keycloak username first: login-username.ftl, then login-password.ftl", async () => {
   await withIdp({}, async (idp) => {
-    const b = new Browser();
+    const b = new FormBrowser();
     const first = await b.send(idp.urls.keycloakUsernameFirst);
     const f = form(first, "form#kc-form-login");
     assert.equal(f.querySelector("input[type=password]"), null);
@@ -639,7 +584,7 @@ Deno.test("form IdP, Keycloak username first: login-username.ftl, then login-pas
 
 Deno.test('form IdP, generic: action "?", relative OTP action, auto-submit page, reuse', async () => {
   await withIdp({}, async (idp, sts) => {
-    const b = new Browser();
+    const b = new FormBrowser();
     const login = await b.go(`${idp.urls.generic}?RelayState=x`);
     assert.match(login.url, /\/generic\/auth\/login\?ctx=\w+$/);
     const f = form(login);
@@ -728,7 +673,7 @@ Deno.test("form IdP, generic knobs: username first, OTP field names, error marku
         genericErrorStyle: style,
         genericOtpField: field,
       }, async (idp) => {
-        const b = new Browser();
+        const b = new FormBrowser();
         const first = await b.go(idp.urls.generic);
         const f = form(first);
         assert.equal(f.querySelector("input[type=password]"), null);
@@ -759,7 +704,7 @@ Deno.test("form IdP, generic knobs: username first, OTP field names, error marku
 
 Deno.test("form IdP, hostile: cross-origin login form, a page matching nothing, loops", async () => {
   await withIdp({}, async (idp) => {
-    const b = new Browser();
+    const b = new FormBrowser();
     const cross = await b.go(idp.urls.crossOrigin);
     const f = form(cross);
     const action = new URL(f.getAttribute("action")!, cross.url);

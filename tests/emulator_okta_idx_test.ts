@@ -1,6 +1,7 @@
 /**
  * Tests of the Okta emulator's Identity Engine mode (`pipeline: "idx"`),
- * driven with plain fetch, a tiny cookie jar and hand-followed redirects, to
+ * driven with the shared test browser (tests/support/browser.ts: a cookie
+ * jar and hand-followed redirects), to
  * show each knob behaves as tests/emulators/README.md §3 (Okta Identity
  * Engine) says.
  *
@@ -23,6 +24,7 @@ import {
   TOTP_CODE,
 } from "./emulators/fixtures.ts";
 import { wasIssued } from "./emulators/saml_assertion.ts";
+import { Browser } from "./support/browser.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -45,60 +47,27 @@ interface Ion {
   contentType: string | null;
 }
 
-/** One cookie jar for one host, redirects followed by hand. */
-class Browser {
-  jar = new Map<string, string>();
-
-  cookie(): Record<string, string> {
-    if (this.jar.size === 0) return {};
-    return {
-      cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join("; "),
-    };
-  }
-
-  take(res: Response) {
-    for (const c of res.headers.getSetCookie()) {
-      const pair = c.split(";")[0];
-      const eq = pair.indexOf("=");
-      this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-  }
-
+/** The shared test browser, with GETs that follow and Identity Engine POSTs. */
+class IdxBrowser extends Browser {
   async get(url: string, follow = true): Promise<Page> {
     const chain: number[] = [];
-    for (let hop = 0; hop < 10; hop++) {
-      const res = await tlsFetch(url, {
-        redirect: "manual",
-        headers: this.cookie(),
-      });
-      this.take(res);
-      const text = await res.text();
-      chain.push(res.status);
-      const location = res.headers.get("location");
-      if (follow && res.status >= 300 && res.status < 400 && location) {
-        url = new URL(location, url).href;
-        continue;
-      }
-      return { status: res.status, url, text, chain, headers: res.headers };
-    }
-    throw new Error("too many redirects");
+    const page = await this.follow(url, {}, follow ? 10 : 0, chain);
+    return { ...page, chain };
   }
 
   async post(url: string, body: unknown, cookies = true): Promise<Ion> {
-    const res = await tlsFetch(url, {
+    const res = await this.fetch(url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
         accept: "application/json; okta-version=1.0.0",
-        ...(cookies ? this.cookie() : {}),
       },
       body: JSON.stringify(body),
+      cookies,
     });
-    this.take(res);
-    const text = await res.text();
     return {
       status: res.status,
-      body: JSON.parse(text),
+      body: JSON.parse(res.text),
       error: res.headers.get("x-emulator-error"),
       contentType: res.headers.get("content-type"),
     };
@@ -106,12 +75,12 @@ class Browser {
 }
 
 async function withIdx(
-  fn: (okta: OktaEmulator, b: Browser) => Promise<void>,
+  fn: (okta: OktaEmulator, b: IdxBrowser) => Promise<void>,
   options: OktaOptions = {},
 ): Promise<void> {
   const okta = startOkta({ pipeline: "idx", ...options });
   try {
-    await fn(okta, new Browser());
+    await fn(okta, new IdxBrowser());
   } finally {
     await okta.close();
   }
@@ -193,7 +162,7 @@ function pick(
 }
 
 function submit(
-  b: Browser,
+  b: IdxBrowser,
   doc: Json,
   name: string,
   values: Record<string, unknown> = {},
@@ -218,7 +187,7 @@ function hrefs(body: Json): string[] {
 }
 
 /** Embed link → SSO URL → sign-in page → introspect; the first Ion document. */
-async function start(okta: OktaEmulator, b: Browser): Promise<Json> {
+async function start(okta: OktaEmulator, b: IdxBrowser): Promise<Json> {
   const page = await b.get(okta.embedUrl);
   assert.deepEqual(page.chain, [302, 200]);
   const intro = await b.post(`${okta.url}/idp/idx/introspect`, {
@@ -231,7 +200,7 @@ async function start(okta: OktaEmulator, b: Browser): Promise<Json> {
 /** One-page identify with the password; the Ion answer. */
 async function signIn(
   okta: OktaEmulator,
-  b: Browser,
+  b: IdxBrowser,
   username: string,
   password = PASSWORD,
 ): Promise<Ion> {
@@ -262,7 +231,7 @@ function assertionOf(page: string): string | undefined {
 }
 
 /** Opens the success href of a success document; the assertion XML. */
-async function finish(b: Browser, doc: Json): Promise<string> {
+async function finish(b: IdxBrowser, doc: Json): Promise<string> {
   const href = doc.success?.href ?? rem(doc, "success-redirect").href;
   const page = await b.get(href);
   assert.equal(page.status, 200);
@@ -303,7 +272,7 @@ Deno.test("okta idx: template A page, cookies, decoys, escaped token refused, in
     const page = await b.get(okta.embedUrl);
     assert.deepEqual(page.chain, [302, 200]);
     assert.equal(page.url, okta.ssoUrl);
-    assert.ok(b.jar.has("JSESSIONID") && b.jar.has("DT"));
+    assert.ok(b.cookies.has("JSESSIONID") && b.cookies.has("DT"));
     assert.match(page.text, /var stateTokens = "not-this-one";/);
     assert.match(page.text, /var stateTokenAllFlows;/);
     assert.match(page.text, /var fromUri = '\\x2Fapp\\x2Famazon_aws/);
@@ -402,7 +371,7 @@ Deno.test("okta idx: one-page password login, success href, SAML form, session r
     assert.equal(doc.user.value.identifier, "alice@example.com");
 
     // The full stateHandle is not the token.
-    const full = await new Browser().get(
+    const full = await new IdxBrowser().get(
       `${okta.url}/login/token/redirect?stateToken=${
         encodeURIComponent(doc.stateHandle)
       }`,
@@ -412,7 +381,7 @@ Deno.test("okta idx: one-page password login, success href, SAML form, session r
     const page = await b.get(doc.success.href);
     assert.deepEqual(page.chain, [302, 200]);
     assert.equal(page.url, okta.ssoUrl);
-    assert.ok(b.jar.has("idx"));
+    assert.ok(b.cookies.has("idx"));
     const xml = assertionOf(page.text);
     assert.ok(xml && wasIssued(xml));
     assert.match(xml, /<saml2:NameID [^>]*>alice@example\.com</);
@@ -430,10 +399,8 @@ Deno.test("okta idx: one-page password login, success href, SAML form, session r
     assert.deepEqual(reuse.chain, [302, 200]);
     assert.ok(assertionOf(reuse.text));
     assert.equal(okta.idx.logins().length, 1);
-    const me = await tlsFetch(`${okta.url}/api/v1/sessions/me`, {
-      headers: b.cookie(),
-    });
-    assert.equal((await me.json()).login, "alice@example.com");
+    const me = await b.fetch(`${okta.url}/api/v1/sessions/me`);
+    assert.equal(JSON.parse(me.text).login, "alice@example.com");
 
     assert.equal(okta.classicCalls(), 1);
     assert.equal(okta.oauthCalls(), 0);
@@ -577,7 +544,7 @@ Deno.test("okta idx: wrong password (E10a) answers the errorStatus knob", async 
   await withIdx(async (okta, b) => {
     const unknown = await signIn(okta, b, "nobody@example.com");
     assert.equal(unknown.body.messages.value[0].i18n.key, "errors.E0000004");
-    const b2 = new Browser();
+    const b2 = new IdxBrowser();
     const locked = await signIn(okta, b2, "locked@example.com");
     assert.equal(locked.status, 401);
     assert.match(locked.body.messages.value[0].message, /locked/);
@@ -621,7 +588,7 @@ Deno.test("okta idx: identifier-first: password challenge (E5), E10b, phantom us
     assert.ok((await finish(b, ok.body)).includes("alice@example.com"));
 
     // An unknown identifier still gets a password step, which always fails.
-    const b2 = new Browser();
+    const b2 = new IdxBrowser();
     const ghost = await submit(b2, await start(okta, b2), "identify", {
       identifier: "ghost@example.com",
     });
@@ -667,7 +634,7 @@ Deno.test("okta idx: identifier-first variants: password as a select option, pas
     });
     assert.ok(done.body.success);
 
-    const b2 = new Browser();
+    const b2 = new IdxBrowser();
     const pl = await submit(b2, await start(okta, b2), "identify", {
       identifier: "passwordless@example.com",
     });
@@ -732,7 +699,11 @@ Deno.test("okta idx: push with number challenge, approved at poll N, poll times 
 });
 
 Deno.test("okta idx: push rejected (E10e) then resent, push never approved, early polls refused", async () => {
-  const choosePush = async (okta: OktaEmulator, b: Browser, user: string) => {
+  const choosePush = async (
+    okta: OktaEmulator,
+    b: IdxBrowser,
+    user: string,
+  ) => {
     const r = await signIn(okta, b, user);
     return await submit(b, r.body, "select-authenticator-authenticate", {
       authenticator: pick(
@@ -758,7 +729,7 @@ Deno.test("okta idx: push rejected (E10e) then resent, push never approved, earl
     assert.ok(rem(again.body, "challenge-poll"));
     assert.equal(okta.idx.pushesSent(), 2);
 
-    const b2 = new Browser();
+    const b2 = new IdxBrowser();
     const n = await choosePush(okta, b2, "push-never@example.com");
     let doc = n.body;
     for (let i = 0; i < 4; i++) {
@@ -813,7 +784,7 @@ Deno.test("okta idx: Okta Verify code (totp) and Google Authenticator (passcode)
     });
     assert.ok(ok.body.success);
 
-    const b2 = new Browser();
+    const b2 = new IdxBrowser();
     const g = await signIn(okta, b2, "google@example.com");
     const gs = rem(g.body, "select-authenticator-authenticate");
     assert.deepEqual(pick(gs, OKTA_IDX_AUTHENTICATOR_IDS.google_otp), {
@@ -836,7 +807,7 @@ Deno.test("okta idx: Okta Verify code (totp) and Google Authenticator (passcode)
 Deno.test("okta idx: phone SMS and voice (enrollmentId, resend), email, method chosen later", async () => {
   await withIdx(async (okta, b) => {
     for (const [user, method] of [["sms", "sms"], ["voice", "voice"]]) {
-      const br = new Browser();
+      const br = new IdxBrowser();
       const r = await signIn(okta, br, `${user}@example.com`);
       const option = pick(
         rem(r.body, "select-authenticator-authenticate"),
@@ -903,7 +874,7 @@ Deno.test("okta idx: phone SMS and voice (enrollmentId, resend), email, method c
       "voice",
     );
 
-    const be = new Browser();
+    const be = new IdxBrowser();
     const e = await signIn(okta, be, "email@example.com");
     const ec = await submit(be, e.body, "select-authenticator-authenticate", {
       authenticator: pick(
@@ -999,7 +970,7 @@ Deno.test("okta idx: FastPass-only and WebAuthn-only offer nothing a CLI can ans
       "cancel-polling",
     ]);
 
-    const b2 = new Browser();
+    const b2 = new IdxBrowser();
     const w = await signIn(okta, b2, "webauthn@example.com");
     const ws = rem(w.body, "select-authenticator-authenticate");
     const wo = pick(ws, OKTA_IDX_AUTHENTICATOR_IDS.webauthn);
@@ -1040,7 +1011,7 @@ Deno.test("okta idx: keep-me-signed-in, success-redirect remediation, token redi
     assert.equal(redirect.method, "GET");
     const page = await b.get(redirect.href, false);
     assert.equal(page.status, 200);
-    assert.ok(b.jar.has("idx"));
+    assert.ok(b.cookies.has("idx"));
     const xml = assertionOf(page.text);
     assert.ok(xml && wasIssued(xml));
   }, {
@@ -1083,11 +1054,15 @@ Deno.test("okta idx: unsupported steps and terminal errors", async () => {
     const enroll = await signIn(okta, b, "enroll@example.com");
     assert.deepEqual(names(enroll.body), ["select-authenticator-enroll"]);
 
-    const idp = await signIn(okta, new Browser(), "redirect-idp@example.com");
+    const idp = await signIn(
+      okta,
+      new IdxBrowser(),
+      "redirect-idp@example.com",
+    );
     assert.deepEqual(names(idp.body), ["redirect-idp"]);
     assert.equal(rem(idp.body, "redirect-idp").method, "GET");
 
-    const cap = await signIn(okta, new Browser(), "captcha@example.com");
+    const cap = await signIn(okta, new IdxBrowser(), "captcha@example.com");
     const identify = rem(cap.body, "identify");
     assert.ok(identify.value.some((f: Json) => f.name === "captchaVerify"));
     assert.equal(cap.body.captcha.value.type, "HCAPTCHA");
@@ -1099,7 +1074,7 @@ Deno.test("okta idx: unsupported steps and terminal errors", async () => {
         ["ratelimit", 429, "tooManyRequests"],
       ] as const
     ) {
-      const r = await signIn(okta, new Browser(), `${user}@example.com`);
+      const r = await signIn(okta, new IdxBrowser(), `${user}@example.com`);
       assert.equal(r.status, status);
       assert.equal(r.body.stateHandle, undefined);
       assert.equal(r.body.messages.value[0].i18n.key, key);
@@ -1135,7 +1110,7 @@ Deno.test("okta idx: /api/v1/authn says SUCCESS but the embed link still shows t
     assert.deepEqual(page.chain, [302, 200]);
     assert.equal(assertionOf(page.text), undefined);
     assert.ok(scrape(page.text).token.length > 3000);
-    assert.equal(b.jar.has("sid"), false);
+    assert.equal(b.cookies.has("sid"), false);
     assert.equal(okta.idx.ignoredSessionTokens(), 1);
 
     const bad = await tlsFetch(`${okta.url}/api/v1/authn`, {
@@ -1170,7 +1145,7 @@ Deno.test("okta idx: expireTransactions ends IDX transactions; v1 stays Classic"
 
   const okta = startOkta();
   try {
-    const b = new Browser();
+    const b = new IdxBrowser();
     const page = await b.get(okta.embedUrl);
     assert.equal(page.status, 200);
     assert.doesNotMatch(page.text, /stateToken/);

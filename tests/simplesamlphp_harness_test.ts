@@ -1,8 +1,8 @@
 /**
  * Tests of the SimpleSAMLphp harness (tests/support/simplesamlphp.ts) and of
  * the xmlsec1 trust check (tests/support/xmlsec_trust.ts): a real
- * SimpleSAMLphp 1.19 IdP driven with plain fetch, a cookie jar and redirects
- * followed by hand, the way a form-reading client signs in.
+ * SimpleSAMLphp 1.19 IdP driven with the shared test browser (a cookie jar and
+ * redirects followed by hand), the way a form-reading client signs in.
  *
  * Ignored, with the reason in the test name, when the Debian packages are
  * missing (`apt-get install simplesamlphp php-cli php-xml php-mbstring
@@ -19,6 +19,7 @@ import {
   simpleSamlPhpSkipReason,
   startSimpleSamlPhp,
 } from "./support/simplesamlphp.ts";
+import { Browser, type Fetched } from "./support/browser.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
 import { verifySamlSignature, xmlsecTrust } from "./support/xmlsec_trust.ts";
 
@@ -49,60 +50,23 @@ interface Page {
   setCookies: string[];
 }
 
-/** A cookie jar (one host, every cookie Path=/) and manual redirects. */
-class Browser {
-  cookies = new Map<string, string>();
-  /** Every answer, in order (redirects included). */
-  history: Page[] = [];
-
-  async send(
-    url: string,
-    body?: URLSearchParams,
-  ): Promise<Page> {
-    const headers = new Headers();
-    if (this.cookies.size > 0) {
-      headers.set(
-        "cookie",
-        [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-      );
-    }
-    if (body) headers.set("content-type", "application/x-www-form-urlencoded");
-    const res = await tlsFetch(url, {
-      method: body ? "POST" : "GET",
-      headers,
-      body: body?.toString(),
-      redirect: "manual",
-    });
-    const setCookies = res.headers.getSetCookie();
-    for (const c of setCookies) {
-      const pair = c.split(";")[0];
-      const eq = pair.indexOf("=");
-      this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    const text = await res.text();
-    const doc = (parseHTML(text) as unknown as { document: Doc }).document;
-    const page = {
-      status: res.status,
-      url,
-      headers: res.headers,
-      text,
-      doc,
-      setCookies,
-    };
-    this.history.push(page);
-    return page;
+/** The shared test browser, with each answer parsed. */
+class SamlBrowser extends Browser {
+  async send(url: string, body?: URLSearchParams): Promise<Page> {
+    return withDoc(await this.fetch(url, { body }));
   }
 
   /** GET or POST, then follow 3xx Location by GET, at most 10 times. */
   async go(url: string, body?: URLSearchParams): Promise<Page> {
-    let page = await this.send(url, body);
-    for (let i = 0; i < 10 && page.status >= 300 && page.status < 400; i++) {
-      const location = page.headers.get("location");
-      assert.ok(location, `redirect without Location from ${page.url}`);
-      page = await this.send(new URL(location, page.url).href);
-    }
-    return page;
+    return withDoc(await this.follow(url, { body }));
   }
+}
+
+function withDoc(page: Fetched): Page {
+  return {
+    ...page,
+    doc: (parseHTML(page.text) as unknown as { document: Doc }).document,
+  };
 }
 
 /** The inputs of a form, as a browser would submit them (no buttons). */
@@ -137,8 +101,8 @@ async function signIn(
   idp: SimpleSamlPhp,
   username: string,
   password: string,
-  browser = new Browser(),
-): Promise<{ browser: Browser; login: Page; saml: Page }> {
+  browser = new SamlBrowser(),
+): Promise<{ browser: SamlBrowser; login: Page; saml: Page }> {
   const login = await browser.go(idp.ssoUrl);
   assert.equal(login.status, 200, await idp.logs());
   const form = login.doc.querySelector("form[name=f]");
@@ -209,7 +173,7 @@ Deno.test({
       trust: xmlsecTrust(idp.certificatePem, (r) => rejections.push(r)),
     });
     try {
-      const browser = new Browser();
+      const browser = new SamlBrowser();
       // 1. The SSO URL answers 302 to the login page, setting the session cookie.
       const first = await browser.send(idp.ssoUrl);
       assert.equal(first.status, 302, await idp.logs());
@@ -378,7 +342,7 @@ Deno.test({
       assert.equal(denied.status, 403, denied.text);
 
       // With RelayState in the SSO URL the SAML page carries it.
-      const browser = new Browser();
+      const browser = new SamlBrowser();
       const relay = "https://console.aws.amazon.com/";
       const { saml: withRelay } = await signIn(
         {

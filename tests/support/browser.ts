@@ -1,0 +1,134 @@
+/**
+ * A minimal browser for emulator tests: one host's cookies (by name and
+ * path, Max-Age=0 removes), requests sent without following redirects, and
+ * redirects followed by hand as GETs. Written apart from lib/http on
+ * purpose: the emulators are checked with a client that is not the code
+ * under test.
+ *
+ * @module
+ */
+import { tlsFetch } from "./tls_fetch.ts";
+
+/** One cookie of the jar. */
+export interface BrowserCookie {
+  /** Its name. */
+  name: string;
+  /** Its value. */
+  value: string;
+  /** The path it is sent for. */
+  path: string;
+}
+
+/** An answer, read in full. */
+export interface Fetched {
+  /** The HTTP status. */
+  status: number;
+  /** The URL that answered. */
+  url: string;
+  /** The response headers. */
+  headers: Headers;
+  /** The body. */
+  text: string;
+  /** Its Set-Cookie lines. */
+  setCookies: string[];
+}
+
+/** What to send. */
+export interface BrowserRequest {
+  /** GET, or POST when there is a body. */
+  method?: string;
+  /** A form (sent urlencoded) or a JSON text. */
+  body?: URLSearchParams | string;
+  /** Extra headers (a JSON body's content type, say). */
+  headers?: Record<string, string>;
+  /** Send the jar's cookies (default true). */
+  cookies?: boolean;
+}
+
+/** A cookie jar for one host, and manual redirects. */
+export class Browser {
+  /** The cookies held. */
+  jar: BrowserCookie[] = [];
+
+  /** The value of cookie `name`, if held. */
+  cookie(name: string): string | undefined {
+    return this.jar.find((c) => c.name === name)?.value;
+  }
+
+  /** Every cookie held, by name (the last of a name wins). */
+  get cookies(): Map<string, string> {
+    return new Map(this.jar.map((c) => [c.name, c.value]));
+  }
+
+  #store(header: string, url: URL): void {
+    const [pair, ...attrs] = header.split(";");
+    const eq = pair.indexOf("=");
+    const name = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    let path = url.pathname.replace(/\/[^/]*$/, "") || "/";
+    let expired = false;
+    for (const a of attrs) {
+      const [k, v = ""] = a.split("=").map((x) => x.trim());
+      if (/^path$/i.test(k)) path = v;
+      if (/^max-age$/i.test(k) && Number(v) <= 0) expired = true;
+    }
+    this.jar = this.jar.filter((c) => !(c.name === name && c.path === path));
+    if (!expired) this.jar.push({ name, value, path });
+  }
+
+  #header(url: URL): string {
+    return this.jar.filter((c) =>
+      url.pathname === c.path ||
+      url.pathname.startsWith(c.path.endsWith("/") ? c.path : `${c.path}/`)
+    ).map((c) => `${c.name}=${c.value}`).join("; ");
+  }
+
+  /** One request; no redirect followed; cookies stored and sent. */
+  async fetch(url: string, request: BrowserRequest = {}): Promise<Fetched> {
+    const target = new URL(url);
+    const headers = new Headers(request.headers);
+    const cookie = request.cookies === false ? "" : this.#header(target);
+    if (cookie) headers.set("cookie", cookie);
+    if (request.body instanceof URLSearchParams) {
+      headers.set("content-type", "application/x-www-form-urlencoded");
+    }
+    const res = await tlsFetch(url, {
+      method: request.method ?? (request.body === undefined ? "GET" : "POST"),
+      headers,
+      body: request.body?.toString(),
+      redirect: "manual",
+    });
+    const setCookies = res.headers.getSetCookie();
+    for (const c of setCookies) this.#store(c, target);
+    return {
+      status: res.status,
+      url,
+      headers: res.headers,
+      text: await res.text(),
+      setCookies,
+    };
+  }
+
+  /**
+   * One request, then each 3xx Location followed by GET, at most `max`
+   * times; `chain` gets every status on the way.
+   */
+  async follow(
+    url: string,
+    request: BrowserRequest = {},
+    max = 10,
+    chain: number[] = [],
+  ): Promise<Fetched> {
+    let page = await this.fetch(url, request);
+    chain.push(page.status);
+    for (let i = 0; i < max && page.status >= 300 && page.status < 400; i++) {
+      const location = page.headers.get("location");
+      if (!location) break;
+      page = await this.fetch(new URL(location, page.url).href, {
+        cookies: request.cookies,
+      });
+      chain.push(page.status);
+    }
+    return page;
+  }
+}
