@@ -20,7 +20,9 @@ export interface Logger {
 /** Secrets matched as whole words only: short letters-and-digits codes. */
 const SHORT_WORD = /^[A-Za-z0-9]{1,15}$/;
 
-const SECRET_QUERY = /token|code|pass|saml|sig|secret|session|context/i;
+/** Query names whose values -v never shows (AuthState: a login in progress). */
+const SECRET_QUERY =
+  /token|code|pass|saml|sig|secret|session|context|authstate|relaystate/i;
 
 /** Replaces the values of secret-looking query parameters in a URL. */
 export function redactUrl(url: string | URL): string {

@@ -95,7 +95,8 @@ Deno.test({
 
 /**
  * The query parameters redactUrl hides. Its pattern matches names containing
- * token, code, pass, saml, sig, secret, session or context (any case).
+ * token, code, pass, saml, sig, secret, session, context, AuthState or
+ * RelayState (any case): SimpleSAMLphp's AuthState names a login in progress.
  */
 const SECRET_PARAMS = [
   "SAMLResponse",
@@ -111,6 +112,8 @@ const SECRET_PARAMS = [
   "client_secret",
   "id_token",
   "sessionId",
+  "AuthState",
+  "RelayState",
 ];
 
 for (const name of SECRET_PARAMS) {
