@@ -12,56 +12,8 @@ import {
   ROLE_DEV,
   TOTP_CODE,
 } from "./emulators/fixtures.ts";
-import { Browser, type Fetched } from "./support/browser.ts";
+import { type Doc, HtmlBrowser, type Page } from "./support/browser.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
-import { loadHtmlParser } from "../lib/deps.ts";
-
-const { parseHTML } = await loadHtmlParser();
-
-/** The slice of linkedom's DOM these tests use (Deno's lib has no DOM types). */
-interface El {
-  getAttribute(name: string): string | null;
-  hasAttribute(name: string): boolean;
-  textContent: string | null;
-  querySelector(selector: string): El | null;
-}
-interface Doc {
-  querySelector(selector: string): El | null;
-  querySelectorAll(selector: string): Iterable<El>;
-}
-
-function parse(html: string): Doc {
-  return (parseHTML(html) as unknown as { document: Doc }).document;
-}
-
-/** One answer: status, final URL, headers, body text and parsed document. */
-interface Page {
-  status: number;
-  url: string;
-  headers: Headers;
-  text: string;
-  doc: Doc;
-}
-
-/** The shared test browser, with each answer parsed. */
-class AdfsBrowser extends Browser {
-  /** One request, no redirects followed; cookies stored and sent. */
-  async send(
-    url: string,
-    init: { method?: string; body?: URLSearchParams; cookies?: boolean } = {},
-  ): Promise<Page> {
-    return withDoc(await this.fetch(url, init));
-  }
-
-  /** GET or POST, then follows redirects (as GETs) to the final page. */
-  async go(url: string, body?: URLSearchParams): Promise<Page> {
-    return withDoc(await this.follow(url, { body }));
-  }
-}
-
-function withDoc(page: Fetched): Page {
-  return { ...page, doc: parse(page.text) };
-}
 
 function attr(doc: Doc, selector: string, name: string): string | null {
   return doc.querySelector(selector)?.getAttribute(name) ?? null;
@@ -103,7 +55,7 @@ function samlXml(page: Page): string | undefined {
 /** GET entry → login page → post credentials; returns the page after redirects. */
 async function signIn(
   adfs: AdfsEmulator,
-  browser: AdfsBrowser,
+  browser: HtmlBrowser,
   userName: string,
   password = PASSWORD,
 ): Promise<Page> {
@@ -117,7 +69,7 @@ async function signIn(
 
 /** Posts a second-factor form's own inputs plus extra fields to the page URL. */
 async function submitMfa(
-  browser: AdfsBrowser,
+  browser: HtmlBrowser,
   page: Page,
   formSelector: string,
   extra: Record<string, string> = {},
@@ -144,7 +96,7 @@ async function withAdfs(
 
 Deno.test("adfs 2016: entry redirects with MSISSamlRequest to the login page", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     const first = await browser.send(adfs.entryUrl);
     assert.equal(first.status, 302);
     const cookie = first.headers.getSetCookie().find((c) =>
@@ -184,7 +136,7 @@ Deno.test("adfs 2016: entry redirects with MSISSamlRequest to the login page", a
 
 Deno.test("adfs 2016: MSISAuth on the 302 is required for the SAML page", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     const login = await browser.go(adfs.entryUrl);
     const body = new URLSearchParams({
       UserName: "alice@example.com",
@@ -192,7 +144,7 @@ Deno.test("adfs 2016: MSISAuth on the 302 is required for the SAML page", async 
       Kmsi: "true",
       AuthMethod: "FormsAuthentication",
     });
-    const posted = await browser.send(action(login, "#loginForm"), { body });
+    const posted = await browser.send(action(login, "#loginForm"), body);
     assert.equal(posted.status, 302);
     const auth = posted.headers.getSetCookie().find((c) =>
       c.startsWith("MSISAuth=")
@@ -205,7 +157,7 @@ Deno.test("adfs 2016: MSISAuth on the 302 is required for the SAML page", async 
     assert.equal(next, action(login, "#loginForm"));
 
     // Without MSISAuth (only the context cookie): the login page again.
-    const without = new AdfsBrowser();
+    const without = new HtmlBrowser();
     without.jar.push({
       name: "MSISSamlRequest",
       value: browser.cookie("MSISSamlRequest")!,
@@ -234,7 +186,7 @@ Deno.test("adfs 2016: MSISAuth on the 302 is required for the SAML page", async 
 
 Deno.test("adfs 2016: the relative action resolves against the served page, not the entry URL", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     const login = await browser.go(adfs.entryUrl);
     const wrong =
       new URL(attr(login.doc, "#loginForm", "action")!, adfs.entryUrl).href;
@@ -254,18 +206,18 @@ Deno.test("adfs 2016: the relative action resolves against the served page, not 
 
 Deno.test("adfs 2016: user name forms, bad password, unknown and locked users", async () => {
   await withAdfs({}, async (adfs) => {
-    assert.ok(samlXml(await signIn(adfs, new AdfsBrowser(), "EXAMPLE\\alice")));
+    assert.ok(samlXml(await signIn(adfs, new HtmlBrowser(), "EXAMPLE\\alice")));
     assert.ok(
-      samlXml(await signIn(adfs, new AdfsBrowser(), "Alice@Example.com")),
+      samlXml(await signIn(adfs, new HtmlBrowser(), "Alice@Example.com")),
     );
 
-    const bare = await signIn(adfs, new AdfsBrowser(), "alice");
+    const bare = await signIn(adfs, new HtmlBrowser(), "alice");
     assert.equal(bare.status, 200);
     assert.equal(text(bare.doc, "#loginForm #errorText"), ADFS_TEXT.badFormat);
 
     const wrong = await signIn(
       adfs,
-      new AdfsBrowser(),
+      new HtmlBrowser(),
       "alice@example.com",
       "nope",
     );
@@ -282,18 +234,18 @@ Deno.test("adfs 2016: user name forms, bad password, unknown and locked users", 
 
     const unknown = await signIn(
       adfs,
-      new AdfsBrowser(),
+      new HtmlBrowser(),
       "mallory@example.com",
     );
     assert.equal(text(unknown.doc, "#errorText"), ADFS_TEXT.badPassword);
     const otherDomain = await signIn(
       adfs,
-      new AdfsBrowser(),
+      new HtmlBrowser(),
       "alice@evil.example",
     );
     assert.equal(text(otherDomain.doc, "#errorText"), ADFS_TEXT.badPassword);
 
-    const locked = await signIn(adfs, new AdfsBrowser(), "locked@example.com");
+    const locked = await signIn(adfs, new HtmlBrowser(), "locked@example.com");
     assert.equal(locked.status, 200);
     assert.equal(text(locked.doc, "#errorText"), ADFS_TEXT.locked);
     assert.equal(samlXml(locked), undefined);
@@ -309,20 +261,20 @@ Deno.test("adfs: roles of solo and denied, users merged over the defaults", asyn
     },
   }, async (adfs) => {
     const solo = samlXml(
-      await signIn(adfs, new AdfsBrowser(), "solo@example.com"),
+      await signIn(adfs, new HtmlBrowser(), "solo@example.com"),
     )!;
     assert.ok(solo.includes(ROLE_DEV));
     assert.ok(!solo.includes(ROLE_ADMIN));
     const denied = samlXml(
-      await signIn(adfs, new AdfsBrowser(), "denied@example.com"),
+      await signIn(adfs, new HtmlBrowser(), "denied@example.com"),
     )!;
     assert.ok(denied.includes(`${ROLE_DENIED},${ADFS_PROVIDER}`));
     assert.ok(!denied.includes(ROLE_DEV));
     const alice = samlXml(
-      await signIn(adfs, new AdfsBrowser(), "alice@example.com", "other"),
+      await signIn(adfs, new HtmlBrowser(), "alice@example.com", "other"),
     )!;
     assert.ok(!alice.includes("SessionDuration"));
-    const bob = samlXml(await signIn(adfs, new AdfsBrowser(), "EXAMPLE\\bob"))!;
+    const bob = samlXml(await signIn(adfs, new HtmlBrowser(), "EXAMPLE\\bob"))!;
     assert.ok(bob.includes(ROLE_ADMIN) && !bob.includes(ROLE_DEV));
     assert.ok(adfs.users.push.factors.length === 1);
   });
@@ -330,7 +282,7 @@ Deno.test("adfs: roles of solo and denied, users merged over the defaults", asyn
 
 Deno.test("adfs 2019: a duplicate UserName is refused; loginForm inputs alone work", async () => {
   await withAdfs({ variant: "2019" }, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     const login = await browser.go(adfs.entryUrl);
     assert.match(
       attr(login.doc, "#loginForm", "action")!,
@@ -367,7 +319,7 @@ Deno.test("adfs 2019: a duplicate UserName is refused; loginForm inputs alone wo
 
 Deno.test("adfs 2.0: aspnetForm, posting every input as awsprocesscreds does", async () => {
   await withAdfs({ variant: "2.0" }, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     const login = await browser.go(adfs.entryUrl);
     assert.equal(login.status, 200);
     const form = login.doc.querySelector("form");
@@ -421,15 +373,13 @@ Deno.test("adfs 2.0: aspnetForm, posting every input as awsprocesscreds does", a
 
     const posted = await browser.send(
       new URL(form!.getAttribute("action")!, login.url).href,
-      {
-        body: new URLSearchParams([
-          ...inputs(login.doc, "#aspnetForm").filter(([k]) =>
-            !k.includes("TextBox")
-          ),
-          ["ctl00$ContentPlaceHolder1$UsernameTextBox", "alice@example.com"],
-          ["ctl00$ContentPlaceHolder1$PasswordTextBox", PASSWORD],
-        ]),
-      },
+      new URLSearchParams([
+        ...inputs(login.doc, "#aspnetForm").filter(([k]) =>
+          !k.includes("TextBox")
+        ),
+        ["ctl00$ContentPlaceHolder1$UsernameTextBox", "alice@example.com"],
+        ["ctl00$ContentPlaceHolder1$PasswordTextBox", PASSWORD],
+      ]),
     );
     assert.equal(posted.status, 302);
     assert.match(
@@ -449,13 +399,13 @@ Deno.test("adfs 2.0: aspnetForm, posting every input as awsprocesscreds does", a
 
 Deno.test("adfs: posting straight to the entry URL, and an unknown relying party", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     const body = new URLSearchParams({
       UserName: "alice@example.com",
       Password: PASSWORD,
       AuthMethod: "FormsAuthentication",
     });
-    const posted = await browser.send(adfs.entryUrl, { body });
+    const posted = await browser.send(adfs.entryUrl, body);
     assert.equal(posted.status, 302);
     assert.equal(
       new URL(posted.headers.get("location")!, adfs.url).href,
@@ -463,20 +413,20 @@ Deno.test("adfs: posting straight to the entry URL, and an unknown relying party
     );
     assert.ok(samlXml(await browser.go(adfs.entryUrl)));
 
-    const mixedCase = await new AdfsBrowser().send(
+    const mixedCase = await new HtmlBrowser().send(
       `${adfs.url}/ADFS/LS/idpinitiatedsignon.aspx?LoginToRp=urn:amazon:webservices`,
     );
     assert.equal(mixedCase.status, 302);
-    const rp = await new AdfsBrowser().send(
+    const rp = await new HtmlBrowser().send(
       `${adfs.url}/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:nope`,
     );
     assert.equal(rp.status, 400);
     assert.match(rp.text, /MSIS7007/);
-    const noContext = await new AdfsBrowser().send(
+    const noContext = await new HtmlBrowser().send(
       `${adfs.url}/adfs/ls/?client-request-id=x`,
     );
     assert.equal(noContext.status, 400);
-    const missing = await new AdfsBrowser().send(`${adfs.url}/adfs/nothing`);
+    const missing = await new HtmlBrowser().send(`${adfs.url}/adfs/nothing`);
     assert.equal(missing.status, 404);
   });
 });
@@ -484,7 +434,7 @@ Deno.test("adfs: posting straight to the entry URL, and an unknown relying party
 Deno.test("adfs: the SSO session is reused until it expires", async () => {
   let clock = Date.parse("2030-01-01T00:00:00Z");
   await withAdfs({ now: () => new Date(clock) }, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     assert.ok(samlXml(await signIn(adfs, browser, "alice@example.com")));
     const reuse = await browser.send(adfs.entryUrl);
     assert.equal(reuse.status, 200);
@@ -507,7 +457,7 @@ Deno.test("adfs: the SSO session is reused until it expires", async () => {
 
 Deno.test("adfs: VerificationCode page, wrong code counted, Context must round-trip", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     const page = await signIn(adfs, browser, "code@example.com");
     assert.equal(page.status, 200);
     assert.equal(attr(page.doc, "#loginForm", "action"), null);
@@ -549,7 +499,7 @@ Deno.test("adfs: VerificationCode page, wrong code counted, Context must round-t
 
 Deno.test("adfs: SecurID Passcode page", async () => {
   await withAdfs({ variant: "2019" }, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     const page = await signIn(adfs, browser, "EXAMPLE\\securid");
     assert.equal(
       attr(page.doc, "#passcodeForm #authMethod", "value"),
@@ -566,7 +516,7 @@ Deno.test("adfs: SecurID Passcode page", async () => {
 
 Deno.test("adfs: Azure push approved after pushPolls, with number matching", async () => {
   await withAdfs({}, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     let page = await signIn(adfs, browser, "push@example.com");
     assert.equal(
       attr(page.doc, "#authMethod", "value"),
@@ -591,7 +541,7 @@ Deno.test("adfs: Azure push approved after pushPolls, with number matching", asy
 
     const number = await signIn(
       adfs,
-      new AdfsBrowser(),
+      new HtmlBrowser(),
       "push-number@example.com",
     );
     assert.equal(text(number.doc, "p#validEntropyNumber"), "42");
@@ -600,7 +550,7 @@ Deno.test("adfs: Azure push approved after pushPolls, with number matching", asy
 
 Deno.test("adfs: push denied and push never answered", async () => {
   await withAdfs({ pushPolls: 1 }, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     let page = await signIn(adfs, browser, "push-deny@example.com");
     page = await submitMfa(browser, page, "#loginForm");
     assert.equal(text(page.doc, "#errorText"), "");
@@ -611,7 +561,7 @@ Deno.test("adfs: push denied and push never answered", async () => {
     page = await submitMfa(browser, page, "#loginForm");
     assert.equal(text(page.doc, "#errorText"), ADFS_TEXT.pushDenied);
 
-    const waiting = new AdfsBrowser();
+    const waiting = new HtmlBrowser();
     page = await signIn(adfs, waiting, "push-timeout@example.com");
     for (let i = 0; i < 5; i++) {
       page = await submitMfa(waiting, page, "#loginForm");
@@ -626,7 +576,7 @@ Deno.test("adfs: push denied and push never answered", async () => {
 
 Deno.test("adfs: method choice page leads to the chosen method", async () => {
   await withAdfs({ pushPolls: 0 }, async (adfs) => {
-    const browser = new AdfsBrowser();
+    const browser = new HtmlBrowser();
     const choice = await signIn(adfs, browser, "choose@example.com");
     assert.equal(text(choice.doc, "#loginMessage"), ADFS_TEXT.chooseMethod);
     assert.equal(choice.doc.querySelector("#loginForm"), null);
@@ -675,7 +625,7 @@ Deno.test("adfs: method choice page leads to the chosen method", async () => {
       ),
     );
 
-    const other = new AdfsBrowser();
+    const other = new HtmlBrowser();
     const choice2 = await signIn(adfs, other, "choose@example.com");
     const push = await submitMfa(other, choice2, "#options", {
       AuthMethod: "AzureMfaAuthentication",
@@ -689,12 +639,12 @@ Deno.test("adfs: the slow user answers late; close() does not wait for it", asyn
   await withAdfs({ delayMs: 60 }, async (adfs) => {
     const start = Date.now();
     assert.ok(
-      samlXml(await signIn(adfs, new AdfsBrowser(), "slow@example.com")),
+      samlXml(await signIn(adfs, new HtmlBrowser(), "slow@example.com")),
     );
     assert.ok(Date.now() - start >= 60);
   });
   const adfs = startAdfs({ delayMs: 60_000 });
-  const browser = new AdfsBrowser();
+  const browser = new HtmlBrowser();
   const login = await browser.go(adfs.entryUrl);
   const body = new URLSearchParams({
     UserName: "slow@example.com",

@@ -4,7 +4,6 @@
  * jar and redirects followed by hand), the way a form-reading client drives Shibboleth, Keycloak or a generic portal.
  */
 import assert from "node:assert/strict";
-import { loadHtmlParser } from "../lib/deps.ts";
 import { ROLE_ADMIN, ROLE_DEV, TOTP_CODE } from "./emulators/fixtures.ts";
 import {
   esapiAttribute,
@@ -15,45 +14,11 @@ import {
   startFormIdp,
 } from "./emulators/form_idp.ts";
 import { startSts, type StsEmulator } from "./emulators/sts.ts";
-import { Browser, type Fetched } from "./support/browser.ts";
+import { type El, HtmlBrowser, type Page } from "./support/browser.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
 
-const { parseHTML } = await loadHtmlParser();
-
-/** The slice of linkedom's DOM these tests use. */
-interface El {
-  tagName: string;
-  getAttribute(name: string): string | null;
-  hasAttribute(name: string): boolean;
-  textContent: string | null;
-  querySelector(selector: string): El | null;
-  querySelectorAll(selector: string): Iterable<El>;
-}
-interface Doc {
-  querySelector(selector: string): El | null;
-  querySelectorAll(selector: string): Iterable<El>;
-}
-
-interface Page {
-  status: number;
-  url: string;
-  headers: Headers;
-  text: string;
-  doc: Doc;
-  setCookies: string[];
-}
-
-/** The shared test browser, with each answer parsed and forms submitted. */
-class FormBrowser extends Browser {
-  async send(url: string, body?: URLSearchParams): Promise<Page> {
-    return withDoc(await this.fetch(url, { body }));
-  }
-
-  /** One request, then 3xx Location followed by GET (at most `max`). */
-  async go(url: string, body?: URLSearchParams, max = 10): Promise<Page> {
-    return withDoc(await this.follow(url, { body }, max));
-  }
-
+/** The shared HTML browser, and forms submitted as a browser would. */
+class FormBrowser extends HtmlBrowser {
   /** Submits `form` of `page` as a browser would, with `fill` set and `submitter` added. */
   submit(
     page: Page,
@@ -72,13 +37,6 @@ class FormBrowser extends Browser {
       fields,
     );
   }
-}
-
-function withDoc(page: Fetched): Page {
-  return {
-    ...page,
-    doc: (parseHTML(page.text) as unknown as { document: Doc }).document,
-  };
 }
 
 /** Successful controls of a form except buttons (checkboxes only when checked). */

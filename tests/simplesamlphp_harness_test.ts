@@ -9,7 +9,7 @@
  * xmlsec1`).
  */
 import assert from "node:assert/strict";
-import { loadHtmlParser, loadXmlParser } from "../lib/deps.ts";
+import { loadXmlParser } from "../lib/deps.ts";
 import { ROLE_ADMIN, ROLE_DEV } from "./emulators/fixtures.ts";
 import { startSts, STS_MESSAGES, type StsEmulator } from "./emulators/sts.ts";
 import {
@@ -19,55 +19,12 @@ import {
   simpleSamlPhpSkipReason,
   startSimpleSamlPhp,
 } from "./support/simplesamlphp.ts";
-import { Browser, type Fetched } from "./support/browser.ts";
+import { type El, HtmlBrowser, type Page } from "./support/browser.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
 import { verifySamlSignature, xmlsecTrust } from "./support/xmlsec_trust.ts";
 
 const skip = await simpleSamlPhpSkipReason();
 const suffix = skip === undefined ? "" : ` (ignored: ${skip})`;
-
-const { parseHTML } = await loadHtmlParser();
-
-/** The slice of linkedom's DOM these tests use. */
-interface El {
-  getAttribute(name: string): string | null;
-  textContent: string | null;
-  querySelector(selector: string): El | null;
-  querySelectorAll(selector: string): Iterable<El>;
-}
-interface Doc {
-  querySelector(selector: string): El | null;
-  querySelectorAll(selector: string): Iterable<El>;
-}
-
-/** One answer: status, URL asked, headers, body and parsed document. */
-interface Page {
-  status: number;
-  url: string;
-  headers: Headers;
-  text: string;
-  doc: Doc;
-  setCookies: string[];
-}
-
-/** The shared test browser, with each answer parsed. */
-class SamlBrowser extends Browser {
-  async send(url: string, body?: URLSearchParams): Promise<Page> {
-    return withDoc(await this.fetch(url, { body }));
-  }
-
-  /** GET or POST, then follow 3xx Location by GET, at most 10 times. */
-  async go(url: string, body?: URLSearchParams): Promise<Page> {
-    return withDoc(await this.follow(url, { body }));
-  }
-}
-
-function withDoc(page: Fetched): Page {
-  return {
-    ...page,
-    doc: (parseHTML(page.text) as unknown as { document: Doc }).document,
-  };
-}
 
 /** The inputs of a form, as a browser would submit them (no buttons). */
 function formFields(form: El): URLSearchParams {
@@ -101,8 +58,8 @@ async function signIn(
   idp: SimpleSamlPhp,
   username: string,
   password: string,
-  browser = new SamlBrowser(),
-): Promise<{ browser: SamlBrowser; login: Page; saml: Page }> {
+  browser = new HtmlBrowser(),
+): Promise<{ browser: HtmlBrowser; login: Page; saml: Page }> {
   const login = await browser.go(idp.ssoUrl);
   assert.equal(login.status, 200, await idp.logs());
   const form = login.doc.querySelector("form[name=f]");
@@ -173,7 +130,7 @@ Deno.test({
       trust: xmlsecTrust(idp.certificatePem, (r) => rejections.push(r)),
     });
     try {
-      const browser = new SamlBrowser();
+      const browser = new HtmlBrowser();
       // 1. The SSO URL answers 302 to the login page, setting the session cookie.
       const first = await browser.send(idp.ssoUrl);
       assert.equal(first.status, 302, await idp.logs());
@@ -342,7 +299,7 @@ Deno.test({
       assert.equal(denied.status, 403, denied.text);
 
       // With RelayState in the SSO URL the SAML page carries it.
-      const browser = new SamlBrowser();
+      const browser = new HtmlBrowser();
       const relay = "https://console.aws.amazon.com/";
       const { saml: withRelay } = await signIn(
         {

@@ -1,13 +1,16 @@
 /**
  * A minimal browser for emulator tests: one host's cookies (by name and
- * path, Max-Age=0 removes), requests sent without following redirects, and
- * redirects followed by hand as GETs. Written apart from lib/http on
- * purpose: the emulators are checked with a client that is not the code
- * under test.
+ * path, Max-Age=0 removes), requests sent without following redirects,
+ * redirects followed by hand as GETs, and (HtmlBrowser) pages parsed.
+ * Written apart from lib/http on purpose: the emulators are checked with a
+ * client that is not the code under test.
  *
  * @module
  */
+import { loadHtmlParser } from "../../lib/deps.ts";
 import { tlsFetch } from "./tls_fetch.ts";
+
+const { parseHTML } = await loadHtmlParser();
 
 /** One cookie of the jar. */
 export interface BrowserCookie {
@@ -131,4 +134,56 @@ export class Browser {
     }
     return page;
   }
+}
+
+/** The slice of linkedom's element these tests use (Deno's lib has no DOM types). */
+export interface El {
+  /** The tag name, upper case. */
+  tagName: string;
+  /** An attribute's value, or null. */
+  getAttribute(name: string): string | null;
+  /** Whether the attribute is present. */
+  hasAttribute(name: string): boolean;
+  /** The text inside. */
+  textContent: string | null;
+  /** The first match below. */
+  querySelector(selector: string): El | null;
+  /** Every match below. */
+  querySelectorAll(selector: string): Iterable<El>;
+}
+
+/** The slice of linkedom's document these tests use. */
+export interface Doc {
+  /** The first match. */
+  querySelector(selector: string): El | null;
+  /** Every match. */
+  querySelectorAll(selector: string): Iterable<El>;
+}
+
+/** An answer with its body parsed as HTML. */
+export interface Page extends Fetched {
+  /** The parsed document. */
+  doc: Doc;
+}
+
+/** Parses HTML text into a document. */
+export function parseDoc(html: string): Doc {
+  return (parseHTML(html) as unknown as { document: Doc }).document;
+}
+
+/** The browser, with each answer parsed as HTML. */
+export class HtmlBrowser extends Browser {
+  /** One GET, or POST of `body`; no redirect followed. */
+  async send(url: string, body?: URLSearchParams): Promise<Page> {
+    return parsed(await this.fetch(url, { body }));
+  }
+
+  /** GET or POST, then 3xx Location followed by GET (at most `max`). */
+  async go(url: string, body?: URLSearchParams, max = 10): Promise<Page> {
+    return parsed(await this.follow(url, { body }, max));
+  }
+}
+
+function parsed(page: Fetched): Page {
+  return { ...page, doc: parseDoc(page.text) };
 }
