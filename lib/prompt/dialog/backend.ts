@@ -17,6 +17,7 @@
 import {
   type CommandResult,
   type CommandSpec,
+  firstLine,
   onPath,
 } from "../../process/run_command.ts";
 
@@ -169,6 +170,26 @@ export function launch(
   return {
     program: "setpriv",
     args: ["--pdeathsig", "KILL", "--", choice.program, ...args],
+  };
+}
+
+/**
+ * How a dialog program that did not answer ended: cancelled when `cancelled`
+ * says so, otherwise a failure naming the program, its exit status and the
+ * first line it wrote on stderr.
+ */
+export function dialogEnded<T>(
+  program: string,
+  result: CommandResult,
+  cancelled: boolean,
+): DialogOutcome<T> {
+  if (cancelled) return { kind: "cancelled" };
+  const detail = firstLine(result.stderr);
+  return {
+    kind: "failed",
+    reason: `${program} exited with status ${result.code}${
+      detail ? ` (${detail})` : ""
+    }`,
   };
 }
 

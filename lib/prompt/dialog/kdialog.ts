@@ -10,10 +10,11 @@
  *
  * @module
  */
-import { type CommandResult, firstLine } from "../../process/run_command.ts";
+import type { CommandResult } from "../../process/run_command.ts";
 import {
   type DialogBackend,
   type DialogBackendChoice,
+  dialogEnded,
   type DialogOutcome,
   launch,
   positional,
@@ -22,14 +23,7 @@ import {
 } from "./backend.ts";
 
 function ended<T>(result: CommandResult): DialogOutcome<T> {
-  if (result.code === 1) return { kind: "cancelled" };
-  const detail = firstLine(result.stderr);
-  return {
-    kind: "failed",
-    reason: `kdialog exited with status ${result.code}${
-      detail ? ` (${detail})` : ""
-    }`,
-  };
+  return dialogEnded("kdialog", result, result.code === 1);
 }
 
 /** The kdialog backend. */

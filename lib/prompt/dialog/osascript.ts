@@ -23,6 +23,7 @@ import { type CommandResult, firstLine } from "../../process/run_command.ts";
 import {
   type DialogBackend,
   type DialogBackendChoice,
+  dialogEnded,
   type DialogOutcome,
   positional,
   readTextAnswer,
@@ -63,16 +64,9 @@ function noticeScript(giveUp: number): string[] {
 }
 
 function ended<T>(result: CommandResult): DialogOutcome<T> {
-  const detail = firstLine(result.stderr);
-  if (result.code === 1 && /\(-128\)/.test(detail)) {
-    return { kind: "cancelled" };
-  }
-  return {
-    kind: "failed",
-    reason: `osascript exited with status ${result.code}${
-      detail ? ` (${detail})` : ""
-    }`,
-  };
+  const cancelled = result.code === 1 &&
+    /\(-128\)/.test(firstLine(result.stderr));
+  return dialogEnded("osascript", result, cancelled);
 }
 
 /** The osascript backend. */

@@ -20,11 +20,12 @@
  *
  * @module
  */
-import { type CommandResult, firstLine } from "../../process/run_command.ts";
-import type {
-  DialogBackend,
-  DialogBackendChoice,
-  DialogOutcome,
+import type { CommandResult } from "../../process/run_command.ts";
+import {
+  type DialogBackend,
+  type DialogBackendChoice,
+  dialogEnded,
+  type DialogOutcome,
 } from "./backend.ts";
 
 /** The exit status the dialog scripts use for Cancel. */
@@ -225,14 +226,7 @@ function dialogScript(
 }
 
 function ended<T>(result: CommandResult, program: string): DialogOutcome<T> {
-  if (result.code === CANCEL_EXIT) return { kind: "cancelled" };
-  const detail = firstLine(result.stderr);
-  return {
-    kind: "failed",
-    reason: `${program} exited with status ${result.code}${
-      detail ? ` (${detail})` : ""
-    }`,
-  };
+  return dialogEnded(program, result, result.code === CANCEL_EXIT);
 }
 
 /**

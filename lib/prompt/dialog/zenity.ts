@@ -21,10 +21,11 @@
  *
  * @module
  */
-import { type CommandResult, firstLine } from "../../process/run_command.ts";
+import type { CommandResult } from "../../process/run_command.ts";
 import {
   type DialogBackend,
   type DialogBackendChoice,
+  dialogEnded,
   type DialogOutcome,
   launch,
   positional,
@@ -63,14 +64,11 @@ function failedToShow(result: CommandResult): boolean {
 }
 
 function ended<T>(result: CommandResult): DialogOutcome<T> {
-  if (result.code === 1 && !failedToShow(result)) return { kind: "cancelled" };
-  const detail = firstLine(result.stderr);
-  return {
-    kind: "failed",
-    reason: `zenity exited with status ${result.code}${
-      detail ? ` (${detail})` : ""
-    }`,
-  };
+  return dialogEnded(
+    "zenity",
+    result,
+    result.code === 1 && !failedToShow(result),
+  );
 }
 
 /** The zenity backend. */
