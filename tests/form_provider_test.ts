@@ -32,7 +32,7 @@ import type { RecordedRequest } from "./emulators/server.ts";
 import { startSts, type StsEmulator } from "./emulators/sts.ts";
 import { parseCredentials } from "./support/cli.ts";
 import { type InProcessResult, runInProcess } from "./support/in_process.ts";
-import { tlsFetch } from "./support/tls_fetch.ts";
+import { recordingFetch } from "./support/recording_fetch.ts";
 
 const WRONG_PASSWORD = "Tr0ub4dor&3x";
 
@@ -807,25 +807,6 @@ for (const c of reuseCases) {
     assert.equal(newPosts, c.name === "Shibboleth" ? 2 : 0);
     assert.equal(e.idp.users.alice.logins, 1);
   });
-}
-
-/** A fetch that keeps every IdP response body and Set-Cookie header. */
-function recordingFetch(): {
-  fetch: typeof fetch;
-  bodies: string[];
-  cookies: string[];
-} {
-  const bodies: string[] = [];
-  const cookies: string[] = [];
-  const wrapped = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const res = await tlsFetch(input, init);
-    bodies.push(await res.clone().text());
-    for (const c of res.headers.getSetCookie()) {
-      cookies.push(c.split(";")[0].split("=").slice(1).join("="));
-    }
-    return res;
-  }) as typeof fetch;
-  return { fetch: wrapped, bodies, cookies };
 }
 
 Deno.test("form: -v logs each page and redacts the password, SAMLResponse and cookies", async () => {

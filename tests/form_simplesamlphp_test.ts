@@ -19,8 +19,8 @@ import {
   simpleSamlPhpSkipReason,
   startSimpleSamlPhp,
 } from "./support/simplesamlphp.ts";
-import { tlsFetch } from "./support/tls_fetch.ts";
 import { xmlsecTrust } from "./support/xmlsec_trust.ts";
+import { recordingFetch } from "./support/recording_fetch.ts";
 
 const skip = await simpleSamlPhpSkipReason();
 const suffix = skip === undefined ? "" : ` (ignored: ${skip})`;
@@ -298,25 +298,6 @@ sspTest(
     assert.equal(loginPosts(e), 2);
   },
 );
-
-/** A fetch that keeps every IdP response body and cookie value. */
-function recordingFetch(): {
-  fetch: typeof fetch;
-  bodies: string[];
-  cookies: string[];
-} {
-  const bodies: string[] = [];
-  const cookies: string[] = [];
-  const wrapped = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const res = await tlsFetch(input, init);
-    bodies.push(await res.clone().text());
-    for (const c of res.headers.getSetCookie()) {
-      cookies.push(c.split(";")[0].split("=").slice(1).join("="));
-    }
-    return res;
-  }) as typeof fetch;
-  return { fetch: wrapped, bodies, cookies };
-}
 
 sspTest(
   "-v output holds no password, SAMLResponse or session cookie",
