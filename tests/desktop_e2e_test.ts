@@ -9,7 +9,6 @@
  * while it runs (no password or code may appear in any argv), and after it
  * ends no zenity of this display may be left.
  */
-import nodeAssert from "node:assert/strict";
 import { TOOL_NAME } from "../lib/prompt/dialog_prompter.ts";
 import { OKTA_CORRECT_ANSWER } from "./emulators/okta.ts";
 import {
@@ -39,6 +38,7 @@ import {
   windowTitle,
 } from "./support/desktop.ts";
 import { type Stack, startStack } from "./support/stack.ts";
+import { assert, assertEquals, assertMatch } from "./support/asserts.ts";
 
 const HOST = "127.0.0.1";
 const titleOf = (user: string) => `${TOOL_NAME}: ${user} at ${HOST}`;
@@ -53,16 +53,6 @@ const skip = E2E_SUPPORTED
   : "needs Linux with setsid and python3";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function assert(value: unknown, message?: string): asserts value {
-  nodeAssert.ok(value, message);
-}
-function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  nodeAssert.deepEqual(actual, expected, message);
-}
-function assertMatch(actual: string, expected: RegExp, message?: string) {
-  nodeAssert.match(actual, expected, message);
-}
 
 /** A run in progress, its processes watched. */
 interface Watched {

@@ -3,7 +3,6 @@
  * osascript, PowerShell and kdialog scripts everywhere else, detection, and
  * what happens to dialog children when the program ends.
  */
-import nodeAssert from "node:assert/strict";
 import {
   CancelledError,
   InvalidAnswerError,
@@ -43,43 +42,14 @@ import {
   startDesktop,
   waitForProcessGone,
 } from "./support/desktop.ts";
-
-function assert(value: unknown, message?: string): asserts value {
-  nodeAssert.ok(value, message);
-}
-function assertFalse(value: unknown, message?: string): void {
-  nodeAssert.ok(!value, message);
-}
-function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  nodeAssert.deepEqual(actual, expected, message);
-}
-function assertMatch(actual: string, expected: RegExp): void {
-  nodeAssert.match(actual, expected);
-}
-function assertStringIncludes(actual: string, expected: string): void {
-  nodeAssert.ok(
-    actual.includes(expected),
-    `${JSON.stringify(actual)} does not include ${JSON.stringify(expected)}`,
-  );
-}
-async function assertRejects<E extends Error>(
-  fn: () => Promise<unknown>,
-  // deno-lint-ignore no-explicit-any
-  errorClass: new (...args: any[]) => E,
-  includes?: string,
-): Promise<E> {
-  try {
-    await fn();
-  } catch (error) {
-    nodeAssert.ok(
-      error instanceof errorClass,
-      `expected ${errorClass.name}, got ${error}`,
-    );
-    if (includes) assertStringIncludes((error as Error).message, includes);
-    return error as E;
-  }
-  throw new Error(`expected a ${errorClass.name}`);
-}
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "./support/asserts.ts";
 
 /** Marks a promise as handled now; awaiting it later still throws. */
 function later<T>(promise: Promise<T>): Promise<T> {

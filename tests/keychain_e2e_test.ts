@@ -9,7 +9,6 @@
  * program's descendants are also sampled from /proc while it runs: the
  * password may never appear in any argv.
  */
-import nodeAssert from "node:assert/strict";
 import { ACCOUNT, PASSWORD, ROLE_DEV } from "./emulators/fixtures.ts";
 import {
   type CliResult,
@@ -35,6 +34,7 @@ import {
   startKeyring,
 } from "./support/keyring.ts";
 import { type Stack, startStack } from "./support/stack.ts";
+import { assert, assertEquals, assertMatch } from "./support/asserts.ts";
 
 const SERVICE = "awsprocesscreds-saml";
 /** The keychain's host: the IdP host without its port, lower case. */
@@ -48,16 +48,6 @@ const skip = E2E_SUPPORTED
   ? keyringSkipReason()
   : "needs Linux with setsid and python3";
 const skipDesktop = desktopSkipReason();
-
-function assert(value: unknown, message?: string): asserts value {
-  nodeAssert.ok(value, message);
-}
-function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  nodeAssert.deepEqual(actual, expected, message);
-}
-function assertMatch(actual: string, expected: RegExp, message?: string) {
-  nodeAssert.match(actual, expected, message);
-}
 
 /** Runs `secret-tool ARGS` against the private Secret Service. */
 async function secretTool(

@@ -34,37 +34,12 @@ import {
   runInKeyring,
   startKeyring,
 } from "./support/keyring.ts";
-
-function assert(value: unknown, message?: string): asserts value {
-  nodeAssert.ok(value, message);
-}
-function assertFalse(value: unknown, message?: string): void {
-  nodeAssert.ok(!value, message);
-}
-function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  nodeAssert.deepEqual(actual, expected, message);
-}
-async function assertRejects(
-  fn: () => Promise<unknown>,
-  includes: string,
-): Promise<KeychainError> {
-  try {
-    await fn();
-  } catch (error) {
-    nodeAssert.ok(
-      error instanceof KeychainError,
-      `expected a KeychainError, got ${error}`,
-    );
-    nodeAssert.ok(
-      error.message.includes(includes),
-      `${JSON.stringify(error.message)} does not include ${
-        JSON.stringify(includes)
-      }`,
-    );
-    return error;
-  }
-  throw new Error("expected a KeychainError");
-}
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertRejects,
+} from "./support/asserts.ts";
 
 const USER = "alice@example.com";
 const HOST = "Example.OKTA.com:443";
@@ -306,11 +281,13 @@ Deno.test({
         });
         const error = await assertRejects(
           () => broken.get(USER, HOST),
+          KeychainError,
           "Cannot read the password for alice@example.com at example.okta.com from the Secret Service: secret-tool exited with status 1",
         );
         assertFalse(error.message.includes("\n"));
         await assertRejects(
           () => keychain.set(USER, HOST, ""),
+          KeychainError,
           "the password is empty",
         );
         const missing = secretToolKeychain({
@@ -318,6 +295,7 @@ Deno.test({
         });
         await assertRejects(
           () => missing.delete(USER, HOST),
+          KeychainError,
           "Cannot remove the password for alice@example.com at example.okta.com from the Secret Service: no-such-secret-tool was not found",
         );
       });
@@ -382,6 +360,7 @@ Deno.test({
       });
       await assertRejects(
         () => keychain.get(USER, HOST),
+        KeychainError,
         "Cannot read the password for alice@example.com at example.okta.com from the macOS Keychain: security exited with status 36 (security: SecKeychainSearchCopyNext: User interaction is not allowed.)",
       );
       // delete.
@@ -394,6 +373,7 @@ Deno.test({
       await fake.reply({ stderr: 'password: "old"\n' });
       await assertRejects(
         () => keychain.set(USER, HOST, PASSWORD),
+        KeychainError,
         "does not hold the new password",
       );
       // set failing: the password is redacted from the message.
@@ -403,6 +383,7 @@ Deno.test({
       });
       const error = await assertRejects(
         () => keychain.set(USER, HOST, PASSWORD),
+        KeychainError,
         "Cannot store the password for alice@example.com at example.okta.com in the macOS Keychain: security exited with status 1",
       );
       assertFalse(error.message.includes(PASSWORD));
@@ -479,10 +460,15 @@ Deno.test({
       });
       await assertRejects(
         () => keychain.set(USER, HOST, PASSWORD),
+        KeychainError,
         "Cannot store the password for alice@example.com at example.okta.com in Windows Credential Manager: powershell.exe exited with status 1 (CredWrite failed with Windows error 1312)",
       );
       await fake.reply({ stdout: "not base64!" });
-      await assertRejects(() => keychain.get(USER, HOST), "base64");
+      await assertRejects(
+        () => keychain.get(USER, HOST),
+        KeychainError,
+        "base64",
+      );
 
       const calls = await fake.calls();
       const scripts = calls.map((call) => {
