@@ -26,6 +26,7 @@ import {
 import { wasIssued } from "./emulators/saml_assertion.ts";
 import { Browser } from "./support/browser.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
+import { assertionOf } from "./support/okta_saml_page.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -209,25 +210,6 @@ async function signIn(
     identifier: username,
     credentials: { passcode: password },
   });
-}
-
-function decodeHex(value: string): string {
-  return value.replace(
-    /&#x([0-9a-f]+);/gi,
-    (_, hex) => String.fromCharCode(parseInt(hex, 16)),
-  );
-}
-
-/** The decoded assertion XML of a SAML page, or undefined. */
-function assertionOf(page: string): string | undefined {
-  const m = /<input name="SAMLResponse" type="hidden" value="([^"]*)"/.exec(
-    page,
-  );
-  if (!m) return undefined;
-  const binary = atob(decodeHex(m[1]));
-  return new TextDecoder().decode(
-    Uint8Array.from(binary, (c) => c.charCodeAt(0)),
-  );
 }
 
 /** Opens the success href of a success document; the assertion XML. */

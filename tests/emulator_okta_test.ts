@@ -18,6 +18,7 @@ import {
   YUBIKEY_OTP,
 } from "./emulators/fixtures.ts";
 import { tlsFetch } from "./support/tls_fetch.ts";
+import { assertionOf } from "./support/okta_saml_page.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -78,25 +79,6 @@ async function get(
     headers: cookie ? { cookie } : {},
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
-function decodeHex(value: string): string {
-  return value.replace(
-    /&#x([0-9a-f]+);/gi,
-    (_, hex) => String.fromCharCode(parseInt(hex, 16)),
-  );
-}
-
-/** The decoded assertion XML of a SAML page, or undefined. */
-function assertionOf(page: string): string | undefined {
-  const m = /<input name="SAMLResponse" type="hidden" value="([^"]*)"/.exec(
-    page,
-  );
-  if (!m) return undefined;
-  const binary = atob(decodeHex(m[1]));
-  return new TextDecoder().decode(
-    Uint8Array.from(binary, (c) => c.charCodeAt(0)),
-  );
 }
 
 /** Follows the embed link with a token the way the client must: manual redirect, carrying sid. */
