@@ -39,9 +39,9 @@ import {
 } from "./okta_idx.ts";
 import {
   escapeHtml,
-  getCookie,
   html,
   json,
+  liveSession,
   type RunningServer,
   serveTls,
   setCookie,
@@ -963,16 +963,8 @@ export function startOkta(options: OktaOptions = {}): OktaEmulator {
     }
   }
 
-  function liveSession(req: Request): Session | undefined {
-    const sid = getCookie(req, "sid");
-    if (!sid) return undefined;
-    const session = sessions.get(sid);
-    if (!session) return undefined;
-    if (now() >= session.expiresAt) {
-      sessions.delete(sid);
-      return undefined;
-    }
-    return session;
+  function sidSession(req: Request): Session | undefined {
+    return liveSession(req, "sid", sessions, now());
   }
 
   /** Embed link and SSO URL: consume a sessionToken, or use the sid session. */
@@ -994,7 +986,7 @@ export function startOkta(options: OktaOptions = {}): OktaEmulator {
         return new Response(null, { status: 302, headers });
       }
     }
-    const session = liveSession(req);
+    const session = sidSession(req);
     if (!session) return html(SIGN_IN_PAGE);
     if (!isSso) {
       return new Response(null, {

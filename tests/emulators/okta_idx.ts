@@ -33,7 +33,7 @@ import {
   TOTP_CODE,
 } from "./fixtures.ts";
 import type { GrantedRole } from "./saml_assertion.ts";
-import { getCookie, html, setCookie } from "./server.ts";
+import { getCookie, html, liveSession, setCookie } from "./server.ts";
 
 /** Authenticators a user can verify with as a second step (`authenticators[].key`). */
 export type OktaIdxAuthenticatorKey =
@@ -1787,16 +1787,8 @@ export function createOktaIdxOrg(
     return refuse(400, problem);
   }
 
-  function liveSession(req: Request): IdxSession | undefined {
-    const id = getCookie(req, "idx");
-    if (!id) return undefined;
-    const s = sessions.get(id);
-    if (!s) return undefined;
-    if (now() >= s.expiresAt) {
-      sessions.delete(id);
-      return undefined;
-    }
-    return s;
+  function idxSession(req: Request): IdxSession | undefined {
+    return liveSession(req, "idx", sessions, now());
   }
 
   function samlFor(username: string): string {
@@ -1905,7 +1897,7 @@ var OktaUtil = { getSignInWidgetConfig: function () { return oktaData.signIn; } 
   /** SSO URL (and the end of the embed link's redirect): SAML page with a session, else a sign-in page. */
   function sso(req: Request, url: URL): Response {
     if (url.searchParams.has("sessionToken")) ignoredSessionTokens++;
-    const session = liveSession(req);
+    const session = idxSession(req);
     if (session && (!options.appStepUp || session.fresh)) {
       session.fresh = false;
       return html(samlFor(session.username));
@@ -1947,7 +1939,7 @@ var OktaUtil = { getSignInWidgetConfig: function () { return oktaData.signIn; } 
   }
 
   function sessionsMe(req: Request): Response {
-    const s = liveSession(req);
+    const s = idxSession(req);
     const headers = { "content-type": "application/json" };
     if (!s) {
       return new Response(

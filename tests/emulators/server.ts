@@ -276,6 +276,27 @@ export function setCookie(
   headers.append("set-cookie", `${name}=${value}; ${attributes}`);
 }
 
+/**
+ * The session named by cookie `name` of `req`, unless there is none or it
+ * has expired by `now` (an expired one is forgotten).
+ */
+export function liveSession<S extends { expiresAt: number }>(
+  req: Request,
+  name: string,
+  sessions: Map<string, S>,
+  now: number,
+): S | undefined {
+  const id = getCookie(req, name);
+  if (!id) return undefined;
+  const session = sessions.get(id);
+  if (!session) return undefined;
+  if (now >= session.expiresAt) {
+    sessions.delete(id);
+    return undefined;
+  }
+  return session;
+}
+
 /** Reads one cookie from a request. */
 export function getCookie(req: Request, name: string): string | undefined {
   const header = req.headers.get("cookie") ?? "";
