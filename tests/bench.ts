@@ -29,7 +29,7 @@ import {
 import { startOkta } from "./emulators/okta.ts";
 import type { RunningServer } from "./emulators/server.ts";
 import { baseEnv, mainTs } from "./support/cli.ts";
-import { startStack } from "./support/stack.ts";
+import { type Stack, startStack } from "./support/stack.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 15);
 const hasTime = await Deno.stat("/usr/bin/time").then(() => true, () => false);
@@ -215,17 +215,30 @@ async function benchEnv(home: string): Promise<Record<string, string>> {
   return env;
 }
 
+/**
+ * What every timed run shares: the environment (the stack's, with the
+ * password), the deno command line, and an empty script to time bare Deno.
+ */
+async function benchRun(stack: Stack): Promise<{
+  env: Record<string, string>;
+  deno: string[];
+  empty: string;
+}> {
+  const env = {
+    ...(await benchEnv(stack.home)),
+    ...stack.env,
+    AWSPROCESSCREDS_PASSWORD: PASSWORD,
+  };
+  const deno = [Deno.execPath(), "run", "-A", "--cached-only"];
+  const empty = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(empty, "");
+  return { env, deno, empty };
+}
+
 async function defaultMode(): Promise<void> {
   const stack = await startStack();
   try {
-    const env = {
-      ...(await benchEnv(stack.home)),
-      ...stack.env,
-      AWSPROCESSCREDS_PASSWORD: PASSWORD,
-    };
-    const deno = [Deno.execPath(), "run", "-A", "--cached-only"];
-    const empty = await Deno.makeTempFile({ suffix: ".ts" });
-    await Deno.writeTextFile(empty, "");
+    const { env, deno, empty } = await benchRun(stack);
     const args = [...stack.oktaArgs("alice@example.com"), "-a", ROLE_DEV];
     // The same settings as a profile (issue: reading the config file must
     // stay cheap on a cache hit); both share one cache entry.
@@ -330,14 +343,7 @@ async function latencyMode(delayMs: number): Promise<void> {
     okta: { pushPolls: 1 },
   });
   try {
-    const env = {
-      ...(await benchEnv(stack.home)),
-      ...stack.env,
-      AWSPROCESSCREDS_PASSWORD: PASSWORD,
-    };
-    const deno = [Deno.execPath(), "run", "-A", "--cached-only"];
-    const empty = await Deno.makeTempFile({ suffix: ".ts" });
-    await Deno.writeTextFile(empty, "");
+    const { env, deno, empty } = await benchRun(stack);
     const role = ["-a", ROLE_DEV, "--no-cache"];
     const pushRuns = Math.max(5, Math.ceil(RUNS / 3));
     const verify = /^\/api\/v1\/authn\/factors\/[^/]+\/verify$/;
