@@ -6,7 +6,9 @@
  *  - a full Okta login (authn, SAML page, STS) against the local emulators,
  *  - an Okta Identity Engine password login against a Classic one, and the
  *    IDX requests each authenticator's login makes,
- *  - 8 concurrent invocations on an empty cache against 1.
+ *  - 8 concurrent invocations on an empty cache against 1,
+ *  - a 1 GiB page and a gzip bomb: peak RSS and time to the error, beside a
+ *    normal login.
  * Medians of several runs; figures are printed, never asserted.
  *
  * With `--latency [MS]` (default 100) it measures instead what a login costs
@@ -28,6 +30,7 @@ import {
 } from "./emulators/fixtures.ts";
 import { startOkta } from "./emulators/okta.ts";
 import type { RunningServer } from "./emulators/server.ts";
+import { type BombKind, startBodyBomb } from "./emulators/hostile.ts";
 import { baseEnv, mainTs } from "./support/cli.ts";
 import { type Stack, startStack } from "./support/stack.ts";
 
@@ -42,6 +45,7 @@ interface Sample {
 async function timed(
   argv: string[],
   env: Record<string, string>,
+  expectFailure = false,
 ): Promise<Sample> {
   const wrapped = hasTime ? ["/usr/bin/time", "-f", "%M", ...argv] : argv;
   const started = performance.now();
@@ -55,8 +59,12 @@ async function timed(
   }).output();
   const ms = performance.now() - started;
   const stderr = new TextDecoder().decode(out.stderr).trim().split("\n");
-  if (!out.success) {
-    throw new Error(`${argv.join(" ")} failed: ${stderr.join("\n")}`);
+  if (out.success === expectFailure) {
+    throw new Error(
+      `${argv.join(" ")} ${out.success ? "succeeded" : "failed"}: ${
+        stderr.join("\n")
+      }`,
+    );
   }
   return { ms, rssKiB: hasTime ? Number(stderr.at(-1)) : undefined };
 }
@@ -303,9 +311,64 @@ async function defaultMode(): Promise<void> {
         } ms wall, ${rounds[0].idpRequests} IdP requests`,
       );
     }
+    await hostileBodies(deno, env, stack, args);
     await Deno.remove(empty);
   } finally {
     await stack.close();
+  }
+}
+
+/**
+ * Peak RSS and time to the error for a 1 GiB page and a gzip bomb (1 GiB of
+ * zeros, about 1 MiB on the wire), beside a normal Okta login in the same run
+ * (issue: both must stay under 100 MiB above the normal login).
+ */
+async function hostileBodies(
+  deno: string[],
+  env: Record<string, string>,
+  stack: Stack,
+  loginArgs: string[],
+): Promise<void> {
+  const normal: Sample[] = [];
+  for (let i = 0; i < 5; i++) {
+    normal.push(
+      await timed([...deno, mainTs, ...loginArgs, "--no-cache"], env),
+    );
+  }
+  const normalMs = report("normal Okta login (beside the bombs)", normal);
+  const normalRss = median(normal.map((s) => s.rssKiB ?? 0)) / 1024;
+  for (const kind of ["huge", "gzip"] as BombKind[]) {
+    await using bomb = await startBodyBomb(kind);
+    const samples: Sample[] = [];
+    for (let i = 0; i < 3; i++) {
+      samples.push(
+        await timed(
+          [
+            ...deno,
+            mainTs,
+            "-e",
+            bomb.endpoint,
+            "-u",
+            "mallory@example.com",
+            "-p",
+            "adfs",
+            "--no-cache",
+          ],
+          { ...env, AWS_ENDPOINT_URL_STS: stack.sts.url },
+          true,
+        ),
+      );
+    }
+    const name = kind === "huge" ? "1 GiB page" : "gzip bomb (1 GiB inflated)";
+    const ms = report(`${name}, to the error`, samples);
+    const delta = median(samples.map((s) => s.rssKiB ?? 0)) / 1024 - normalRss;
+    console.log(
+      `  ${name}: peak RSS ${delta < 0 ? "-" : "+"}${
+        Math.abs(delta).toFixed(1)
+      } MiB against the normal login, time to the error ${
+        (ms / normalMs).toFixed(2)
+      }x its time`,
+    );
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * End to end: what a hostile identity provider answers is checked before it
- * is used. A 1 GiB page and a gzip bomb end in "response too large" quickly
- * and in little memory (peak RSS and time measured against a normal login in
- * the same run); a SAMLResponse over STS's 100,000 characters, a Role value
+ * is used. A 1 GiB page and a gzip bomb end in "response too large" without
+ * being held whole (peak RSS bounded against a normal login in the same run;
+ * the figures are `deno task bench`'s); a SAMLResponse over STS's 100,000 characters, a Role value
  * that would forge a `--list-roles` line and an assertion whose Attributes
  * are outside the SAML namespace are refused.
  *
@@ -136,8 +136,11 @@ async function measured(
 }
 
 e2eTest(
-  "bodies are capped: a 1 GiB page and a gzip bomb fail fast in little memory",
+  "bodies are capped: a 1 GiB page and a gzip bomb are never held whole",
   async () => {
+    // The figures (peak RSS, time to the error) are `deno task bench`'s; here
+    // the bound only tells a streamed, capped read from one that buffers or
+    // inflates the whole gigabyte before checking its size.
     const bombReady = gzipBombBytes();
     await using w = world({ kind: "adfs" });
     const normal = await measured((command) =>
@@ -145,58 +148,40 @@ e2eTest(
     );
     assertCredentials(normal.r);
     await bombReady;
-    const figures: string[] = [
-      `normal login: ${normal.rssMiB.toFixed(1)} MiB, ${
-        normal.r.ms.toFixed(0)
-      } ms`,
-    ];
-    try {
-      for (const kind of ["huge", "gzip"] as BombKind[]) {
-        await using bomb = await startBodyBomb(kind);
-        const home = await tempHome();
-        try {
-          const { r, rssMiB } = await measured((command) =>
-            runCli(
-              ["-e", bomb.endpoint, "-u", "mallory@example.com", "-p", "adfs"],
-              {
-                home,
-                env: {
-                  AWS_ENDPOINT_URL_STS: w.sts.url,
-                  AWSPROCESSCREDS_PASSWORD: PASSWORD,
-                },
-                command,
-                timeout: 120,
+    for (const kind of ["huge", "gzip"] as BombKind[]) {
+      await using bomb = await startBodyBomb(kind);
+      const home = await tempHome();
+      try {
+        const { r, rssMiB } = await measured((command) =>
+          runCli(
+            ["-e", bomb.endpoint, "-u", "mallory@example.com", "-p", "adfs"],
+            {
+              home,
+              env: {
+                AWS_ENDPOINT_URL_STS: w.sts.url,
+                AWSPROCESSCREDS_PASSWORD: PASSWORD,
               },
-            )
-          );
-          figures.push(
-            `${kind === "huge" ? "1 GiB body" : "gzip bomb"}: ${
-              rssMiB.toFixed(1)
-            } MiB, ${r.ms.toFixed(0)} ms to the error, ${
-              (bomb.bytesSent() / 1024 / 1024).toFixed(1)
-            } MiB sent; ${JSON.stringify(r.stderr.slice(0, 160))}`,
-          );
-          assert.ok(
-            rssMiB - normal.rssMiB < 100,
-            `peak RSS ${rssMiB.toFixed(1)} MiB against ${
-              normal.rssMiB.toFixed(1)
-            } MiB for a normal login`,
-          );
-          assert.ok(r.ms < 20_000, `${r.ms} ms to the error`);
-          assertFailure(r, ["response too large"]);
-          assert.equal(lines(r.stderr).length, 1, r.stderr);
-          // The server did not get to send the whole bomb.
-          assert.ok(
-            bomb.bytesSent() < (kind === "huge" ? BOMB_BYTES / 4 : Infinity),
-            `${bomb.bytesSent()} bytes sent`,
-          );
-        } finally {
-          await Deno.remove(home, { recursive: true }).catch(() => {});
-        }
+              command,
+              timeout: 120,
+            },
+          )
+        );
+        assertFailure(r, ["response too large"]);
+        assert.equal(lines(r.stderr).length, 1, r.stderr);
+        assert.ok(
+          rssMiB - normal.rssMiB < 100,
+          `${kind}: peak RSS ${rssMiB.toFixed(1)} MiB against ${
+            normal.rssMiB.toFixed(1)
+          } MiB for a normal login`,
+        );
+        // The server did not get to send the whole page.
+        assert.ok(
+          bomb.bytesSent() < (kind === "huge" ? BOMB_BYTES / 4 : Infinity),
+          `${bomb.bytesSent()} bytes sent`,
+        );
+      } finally {
+        await Deno.remove(home, { recursive: true }).catch(() => {});
       }
-    } finally {
-      // deno-lint-ignore no-console
-      console.log(`      ${figures.join("\n      ")}`);
     }
   },
 );
