@@ -252,11 +252,11 @@ async function answerCode(
         `verify the ${what}`,
       );
       const again = remediation(next, "challenge-authenticator");
-      const errors = errorMessages(next);
-      if (again && errors.length) {
+      const rejected = errorText(next);
+      if (again && rejected) {
         state = next;
         form = again;
-        return { rejected: errors.map((m) => m.message).join(" ") };
+        return { rejected };
       }
       failOnErrors(next, `after the ${what}`);
       return { accepted: next };
@@ -267,12 +267,8 @@ async function answerCode(
 function pushState(state: IdxState): PushState<IdxState> {
   const poll = remediation(state, "challenge-poll");
   if (!poll) {
-    const errors = errorMessages(state);
-    if (errors.length) {
-      throw new MfaError(
-        `Okta MFA failed: ${errors.map((m) => m.message).join(" ")}`,
-      );
-    }
+    const errors = errorText(state);
+    if (errors) throw new MfaError(`Okta MFA failed: ${errors}`);
     return { done: state };
   }
   const number = state.currentAuthenticator?.value?.contextualData

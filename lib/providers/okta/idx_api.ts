@@ -189,7 +189,8 @@ function isChosen(value: unknown): value is ChosenOption {
   return typeof value === "object" && value !== null && "option" in value;
 }
 
-function optionFields(option: IonOption): IonField[] | undefined {
+/** The form fields of an option, if it has any. */
+export function optionFields(option: IonOption): IonField[] | undefined {
   const v = option.value as { form?: { value?: IonField[] } } | undefined;
   return Array.isArray(v?.form?.value) ? v.form.value : undefined;
 }
@@ -302,10 +303,12 @@ export class IdxClient {
       );
     }
     this.#logger.secret(state.stateHandle);
+    const errors = errorMessages(state);
     if (res.status === 429) {
+      const text = errorText(state);
       throw new LoginError(
         `Cannot ${action}: Okta at ${res.url.host} is rate limiting requests (HTTP 429)${
-          errorText(state) ? `: ${errorText(state)}` : ""
+          text ? `: ${text}` : ""
         }`,
       );
     }
@@ -313,10 +316,8 @@ export class IdxClient {
       `Okta IDX: HTTP ${res.status}, remediations ${
         remediations(state).map((r) => r.name).join(", ") || "none"
       }${state.success ? ", success" : ""}${
-        errorMessages(state).length
-          ? `, messages ${
-            errorMessages(state).map((m) => m.i18n?.key ?? "?").join(", ")
-          }`
+        errors.length
+          ? `, messages ${errors.map((m) => m.i18n?.key ?? "?").join(", ")}`
           : ""
       }`,
     );

@@ -8,11 +8,12 @@
  */
 import type { MfaKind } from "../../mfa/mfa_kind.ts";
 import { type SentCodeKind, sentCodeText } from "../../mfa/sent_code_text.ts";
-import type {
-  IdxAuthenticator,
-  IdxState,
-  IonField,
-  IonOption,
+import {
+  type IdxAuthenticator,
+  type IdxState,
+  type IonField,
+  type IonOption,
+  optionFields,
 } from "./idx_api.ts";
 
 /** One authenticator method as this tool sees it. */
@@ -134,16 +135,11 @@ export function related(
   return value;
 }
 
-function optionFields(option: IonOption): IonField[] {
-  const v = option.value as { form?: { value?: IonField[] } } | undefined;
-  return Array.isArray(v?.form?.value) ? v.form.value : [];
-}
-
 /** Every (option, method) pair an options field offers, in Okta's order. */
 export function choicesOf(state: IdxState, field: IonField): IdxChoice[] {
   const out: IdxChoice[] = [];
   for (const option of field.options ?? []) {
-    const fields = optionFields(option);
+    const fields = optionFields(option) ?? [];
     const authenticator = related(state, option.relatesTo);
     const key = authenticator?.key ?? "";
     const methodField = fields.find((f) => f.name === "methodType");
