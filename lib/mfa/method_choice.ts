@@ -30,11 +30,6 @@ export interface MethodChoice<M> {
   unsupported?: string[];
   /** What this tool could use instead, for the "nothing usable" error. */
   supportedHint?: string;
-  /**
-   * The methods `--mfa kind` picks, best first (default: every method whose
-   * kinds include it).
-   */
-  byKind?(kind: MfaKind): MfaMethod<M>[];
 }
 
 /** Lists methods as "label [--mfa kind|kind]", unusable ones "[not supported]". */
@@ -78,8 +73,7 @@ export async function chooseMethod<M>(
   }
   if (ctx.mfa) {
     const kind = ctx.mfa;
-    const matching = choice.byKind?.(kind) ??
-      methods.filter((m) => m.kinds.includes(kind));
+    const matching = methods.filter((m) => m.kinds.includes(kind));
     if (matching.length === 0) {
       throw new MfaError(
         `Cannot complete ${idp} MFA: --mfa ${kind} was asked for, but ${idp} offers ${ctx.username} no such factor. Offered: ${
@@ -102,20 +96,13 @@ export async function chooseMethod<M>(
       `${idp} MFA: not offered (not supported): ${unsupported.join(", ")}`,
     );
   }
-  return await menu(
-    ctx,
-    choice,
-    methods,
-    `${idp} asks for a second factor. Choose one (or pass --mfa next time):`,
-  );
+  return await menu(ctx, choice);
 }
 
-async function menu<M>(
-  ctx: MfaContext,
-  choice: MethodChoice<M>,
-  offered: MfaMethod<M>[],
-  title: string,
-): Promise<M> {
+async function menu<M>(ctx: MfaContext, choice: MethodChoice<M>): Promise<M> {
+  const offered = choice.methods;
+  const title =
+    `${choice.idp} asks for a second factor. Choose one (or pass --mfa next time):`;
   try {
     if (choice.unsupported?.length) {
       await ctx.prompter.say(

@@ -28,7 +28,7 @@ import { chooseMethod } from "../../mfa/method_choice.ts";
 import { awaitPush, type PushState } from "../../mfa/push_wait.ts";
 import { questionOf } from "../../prompt/prompter.ts";
 import type { LoginContext } from "../provider.ts";
-import { kindsFor, methodsFor } from "./methods.ts";
+import { kindsFor } from "./methods.ts";
 import {
   adfsErrorText,
   type AdfsMethod,
@@ -185,18 +185,15 @@ async function chooseAdfsMethod(
   form: HtmlForm,
   offered: AdfsMethod[],
 ): Promise<HttpResponse> {
-  const all = offered.map((m) => ({
-    label: m.label,
-    kinds: kindsFor(m, offered),
-    value: m,
-  }));
+  // kindsFor is methodsFor read the other way, so `--mfa kind` picks what
+  // methodsFor(kind) finds, in page order.
   const method = await chooseMethod(ctx, {
     idp: "ADFS",
-    methods: all,
-    byKind: (kind) => {
-      const found = methodsFor(kind, offered);
-      return all.filter((m) => found.includes(m.value));
-    },
+    methods: offered.map((m) => ({
+      label: m.label,
+      kinds: kindsFor(m, offered),
+      value: m,
+    })),
   });
   ctx.logger.debug(`Choosing the ADFS method ${method.id}`);
   const fields = formFields(form);

@@ -25,18 +25,25 @@ import { idxSignIn } from "./idx.ts";
 import { detectPipeline } from "./pipeline.ts";
 import { findStateToken } from "./sign_in_page.ts";
 
-/** The SAMLResponse of an app page, or why there is none. */
+/**
+ * The SAMLResponse of an app page, or why there is none; and the page's
+ * stateToken if it is Okta's sign-in page.
+ */
 async function samlFromPage(
   res: HttpResponse,
-): Promise<{ saml?: string; why: string }> {
+): Promise<{ saml?: string; why: string; stateToken?: string }> {
+  const stateToken = findStateToken(res.text);
   if (res.status < 200 || res.status > 299) {
-    return { why: `${res.url.host} answered HTTP ${res.status}` };
+    return { why: `${res.url.host} answered HTTP ${res.status}`, stateToken };
   }
   const page = await parseHtml(res.text);
   const saml = findSamlResponse(page);
-  if (saml) return { saml, why: "" };
-  if (findStateToken(res.text)) {
-    return { why: "Okta served its sign-in page instead of the app" };
+  if (saml) return { saml, why: "", stateToken };
+  if (stateToken) {
+    return {
+      why: "Okta served its sign-in page instead of the app",
+      stateToken,
+    };
   }
   return {
     why: `the page has no SAMLResponse (found ${describeForms(page)}${
@@ -62,9 +69,9 @@ async function classicLogin(ctx: LoginContext): Promise<string> {
   const url = new URL(ctx.endpoint);
   url.searchParams.set("sessionToken", sessionToken);
   const res = await ctx.http.request(url);
-  const { saml, why } = await samlFromPage(res);
+  const { saml, why, stateToken } = await samlFromPage(res);
   if (saml) return saml;
-  if (findStateToken(res.text)) {
+  if (stateToken) {
     throw new LoginError(
       `Cannot get the SAML assertion from the Okta app at ${res.url.host}: the Classic sign-in succeeded but the app asks for more (its Identity Engine policy); this org should be signed in to with Identity Engine`,
     );
@@ -84,9 +91,8 @@ export const okta: Provider = {
     const pipeline = await detectPipeline(ctx);
     if (pipeline === "v1") return await classicLogin(ctx);
     const page = await ctx.http.request(ctx.endpoint);
-    const { saml } = await samlFromPage(page);
+    const { saml, stateToken } = await samlFromPage(page);
     if (saml) return saml;
-    const stateToken = findStateToken(page.text);
     if (stateToken) {
       ctx.logger.debug(
         "Okta: Identity Engine sign-in (stateToken on the page)",
