@@ -79,7 +79,12 @@ export type Command =
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "run"; options: Options }
-  | { kind: "forget-password"; endpoint: URL; username: string }
+  | {
+    kind: "forget-password";
+    endpoint: URL;
+    username: string;
+    verbose: boolean;
+  }
   | { kind: "configure"; options: ConfigureOptions };
 
 /** A profile's settings as the config file gives them (raw strings). */
@@ -376,6 +381,7 @@ export function parseCommandLine(
       kind: "forget-password",
       endpoint,
       username: s.get("username")!,
+      verbose: s.on("verbose"),
     };
   }
   const provider = s.get("provider")!;

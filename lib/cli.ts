@@ -10,7 +10,6 @@ import { type Command, parseCommandLine, type ProfileValues } from "./args.ts";
 import type { Clock } from "./clock.ts";
 import { CliError } from "./errors.ts";
 import type { Keychain } from "./keychain/keychain.ts";
-import { keychainHost } from "./keychain/keychain_host.ts";
 import { lazy } from "./lazy.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { formatCredentials, formatRoles } from "./output.ts";
@@ -120,10 +119,9 @@ async function usage(): Promise<string> {
     .USAGE;
 }
 
-/** Whether argv asks for the config file (--profile, or configure). */
-function needsConfig(argv: string[]): boolean {
-  return argv[0] === "configure" ||
-    argv.some((a) => a === "--profile" || a.startsWith("--profile="));
+/** Whether argv reads a profile from the config file. */
+function readsProfile(argv: string[]): boolean {
+  return argv.some((a) => a === "--profile" || a.startsWith("--profile="));
 }
 
 /**
@@ -133,7 +131,7 @@ function needsConfig(argv: string[]): boolean {
 export async function cli(argv: string[], io: CliIo): Promise<number> {
   let command: Command;
   const warnings: string[] = [];
-  const config = needsConfig(argv) ? await loadConfigModules() : undefined;
+  const config = readsProfile(argv) ? await loadConfigModules() : undefined;
   try {
     command = parseCommandLine(
       argv,
@@ -153,7 +151,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const verbose = command.kind === "forget-password"
-    ? argv.includes("-v") || argv.includes("--verbose")
+    ? command.verbose
     : command.options.verbose;
   const logger = createLogger(io.stderr, verbose);
   for (const warning of warnings) logger.warn(warning);
@@ -163,11 +161,14 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     choosePrompter({
       terminal: io.terminal,
       dialogs: io.dialogs
-        ? () => io.dialogs!(username, keychainHost(endpoint.hostname))
+        ? () => io.dialogs!(username, endpoint.hostname)
         : undefined,
       noGui,
     });
   let prompter: Prompter = io.terminal;
+  const cacheDir = io.home === undefined
+    ? undefined
+    : `${io.home}/.aws/cli/process-creds-cache`;
   try {
     if (command.kind === "forget-password") {
       return await forgetPassword(
@@ -187,7 +188,8 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
         ...io,
         logger,
         prompter,
-        configPath: awsConfigPath(io, config ?? await loadConfigModules()),
+        configPath: awsConfigPath(io, await loadConfigModules()),
+        cacheDir,
       });
     }
     const { options } = command;
@@ -203,9 +205,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
       logger,
       prompter,
       env: io.env,
-      cacheDir: io.home === undefined
-        ? undefined
-        : `${io.home}/.aws/cli/process-creds-cache`,
+      cacheDir,
       stsRequestInit: io.stsRequestInit,
       keychain: io.keychain,
       beforeLogin: io.beforeLogin,
@@ -250,7 +250,7 @@ async function forgetPassword(
     logger.debug("No OS keychain here: nothing to forget");
     return 0;
   }
-  const host = keychainHost(endpoint.hostname);
+  const host = endpoint.hostname;
   const removed = await keychain.delete(username, host);
   logger.debug(
     removed

@@ -20,7 +20,7 @@ import { NoTerminalError, UsageError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { Prompter } from "./prompt/prompter.ts";
 import { providerEntry, PROVIDERS } from "./providers/registry.ts";
-import { IDP_SESSION_MAX_MS, signIn } from "./login.ts";
+import { idpSessionOf, signIn } from "./login.ts";
 import { parseSamlResponse, type RolePair } from "./aws/saml.ts";
 import { assumeRoleWithSaml } from "./aws/sts.ts";
 
@@ -32,6 +32,8 @@ export interface ConfigureDeps extends CliIo {
   prompter: Prompter;
   /** The AWS config file to write. */
   configPath: string;
+  /** The credentials cache directory; none without a home. */
+  cacheDir: string | undefined;
 }
 
 /** Whether `key` is one configure writes (the rest of a section stays). */
@@ -177,9 +179,7 @@ export async function configure(
     savePassword: false,
   };
   if (options.mfa) login.mfa = options.mfa;
-  const cacheDir = deps.home === undefined
-    ? undefined
-    : `${deps.home}/.aws/cli/process-creds-cache`;
+  const { cacheDir } = deps;
   const runDeps = {
     fetch: deps.fetch,
     clock: deps.clock,
@@ -238,15 +238,9 @@ export async function configure(
   });
   if (cacheDir) {
     const cache = new FileCache(cacheDir, logger);
-    const now = deps.clock.now().getTime();
-    const cookies = jar.toJSON().filter((c) =>
-      c.expires === undefined || c.expires > now
-    );
-    const idpSession = cookies.length
-      ? { cookies, expires: now + IDP_SESSION_MAX_MS }
-      : undefined;
+    const idpSession = idpSessionOf(jar, deps.clock.now().getTime());
     for (const [i, role] of roles.entries()) {
-      const key = await cacheKey({
+      const key = cacheKey({
         provider,
         endpoint: endpoint.href,
         username,
@@ -255,7 +249,7 @@ export async function configure(
       // Fresh credentials already cached for another chosen role stay.
       const kept = i === 0
         ? credentials
-        : freshCredentials(await cache.read(key), deps.clock);
+        : freshCredentials(cache.read(key), deps.clock);
       try {
         await cache.write(
           key,

@@ -13,6 +13,7 @@ import {
   type CacheEntry,
   type FileCache,
   freshCredentials,
+  type IdpSession,
   joinPath,
 } from "./cache/file_cache.ts";
 import { acquireLock, type HeldLock, LockTimeoutError } from "./cache/lock.ts";
@@ -20,14 +21,29 @@ import { prefetchLoginModules } from "./deps.ts";
 import { CacheError, PasswordRejectedError } from "./errors.ts";
 import { CookieJar } from "./http/cookie_jar.ts";
 import { HttpSession } from "./http/http_session.ts";
-import { keychainHost } from "./keychain/keychain_host.ts";
 import { PasswordSource } from "./password_source.ts";
 import type { LoginContext } from "./providers/provider.ts";
 import { providerEntry } from "./providers/registry.ts";
 import type { RunDeps, RunResult } from "./run.ts";
 
 /** How long a saved IdP session is tried at most. */
-export const IDP_SESSION_MAX_MS = 12 * 3600_000;
+const IDP_SESSION_MAX_MS = 12 * 3600_000;
+
+/**
+ * The IdP session to save from `jar` at `now` (ms): its unexpired cookies,
+ * tried for 12 hours at most; undefined when none is left.
+ */
+export function idpSessionOf(
+  jar: CookieJar,
+  now: number,
+): IdpSession | undefined {
+  const cookies = jar.toJSON().filter((c) =>
+    c.expires === undefined || c.expires > now
+  );
+  return cookies.length
+    ? { cookies, expires: now + IDP_SESSION_MAX_MS }
+    : undefined;
+}
 
 /** The cache state run.ts hands over. */
 export interface MissState {
@@ -72,7 +88,7 @@ export async function loginAndCache(
   }
   try {
     if (cache) {
-      entry = await cache.read(key);
+      entry = cache.read(key);
       const hit = freshCredentials(entry, clock);
       if (hit) {
         logger.debug("Cache hit after waiting: another process logged in");
@@ -82,7 +98,7 @@ export async function loginAndCache(
     const password = new PasswordSource(
       deps,
       options.username,
-      keychainHost(options.endpoint.hostname),
+      options.endpoint.hostname,
     );
     const { saml, jar } = await getAssertion(
       options,
@@ -112,16 +128,12 @@ export async function loginAndCache(
       requestInit: deps.stsRequestInit,
     });
     if (cache) {
-      const now = clock.now().getTime();
-      const cookies = jar.toJSON().filter((c) =>
-        c.expires === undefined || c.expires > now
-      );
       try {
         await cache.write(key, {
           credentials,
           roleArn: role.roleArn,
-          idpSession: options.sessionReuse && cookies.length
-            ? { cookies, expires: now + IDP_SESSION_MAX_MS }
+          idpSession: options.sessionReuse
+            ? idpSessionOf(jar, clock.now().getTime())
             : undefined,
         });
         logger.debug(`Cached until ${credentials.expiration.toISOString()}`);
@@ -151,7 +163,7 @@ export async function signIn(
   const password = new PasswordSource(
     deps,
     options.username,
-    keychainHost(options.endpoint.hostname),
+    options.endpoint.hostname,
   );
   return await getAssertion(options, deps, undefined, password);
 }

@@ -55,7 +55,7 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
   const cache = deps.cacheDir === undefined
     ? undefined
     : new FileCache(deps.cacheDir, logger);
-  const key = await cacheKey({
+  const key = cacheKey({
     provider: options.provider,
     endpoint: options.endpoint.href,
     username: options.username,
@@ -73,12 +73,12 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
     return { kind: "cleared", removed, path: cache.path(key) };
   }
   // A cache that cannot be used costs the cache, never the login.
-  const useCache = !!cache && options.cache && !options.listRoles;
+  const usable = options.cache && !options.listRoles ? cache : undefined;
   let entry: CacheEntry | undefined;
-  if (cache && useCache) {
-    entry = await cache.read(key);
+  if (usable) {
+    entry = usable.read(key);
     const hit = freshCredentials(entry, clock);
-    logger.debug(`Cache ${hit ? "hit" : "miss"}: ${cache.path(key)}`);
+    logger.debug(`Cache ${hit ? "hit" : "miss"}: ${usable.path(key)}`);
     if (hit) return { kind: "credentials", credentials: hit, cached: true };
   }
   // A miss: everything a login needs is loaded only now.
@@ -87,7 +87,7 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
     lazy("./login.ts")
   ) as typeof import("./login.ts");
   return await loginAndCache(options, deps, {
-    cache: cache && useCache ? cache : undefined,
+    cache: usable,
     key,
     entry,
   });

@@ -80,7 +80,7 @@ saml_role_arn = ${role}
 ${options.mfa ? `saml_mfa = ${options.mfa}\n` : ""}`;
 }
 
-function keyOf(stack: Stack, role: string): Promise<string> {
+function keyOf(stack: Stack, role: string): string {
   return cacheKey({
     provider: "okta",
     endpoint: new URL(stack.okta.embedUrl).href,
@@ -97,7 +97,7 @@ async function entryOf(
   try {
     return JSON.parse(
       await Deno.readTextFile(
-        `${stack.cacheDir}/${await keyOf(stack, role)}.json`,
+        `${stack.cacheDir}/${keyOf(stack, role)}.json`,
       ),
     );
   } catch (error) {

@@ -128,7 +128,7 @@ Deno.test("FileCache round-trips credentials, role and IdP session cookies", asy
   await withCache(async (cache, logger) => {
     const written = entry();
     await cache.write(KEY, written);
-    const read = await cache.read(KEY);
+    const read = cache.read(KEY);
     assert.deepEqual(read, written);
     assert.ok(read?.credentials?.expiration instanceof Date);
     assert.deepEqual(logger.warnings, []);
@@ -139,15 +139,15 @@ Deno.test("FileCache round-trips an entry holding only an IdP session", async ()
   await withCache(async (cache) => {
     const { idpSession } = entry();
     await cache.write(KEY, { idpSession });
-    assert.deepEqual(await cache.read(KEY), { idpSession });
+    assert.deepEqual(cache.read(KEY), { idpSession });
   });
 });
 
 Deno.test("FileCache.read() of a missing entry is undefined without a warning", async () => {
   await withCache(async (cache, logger) => {
-    assert.equal(await cache.read(KEY), undefined);
+    assert.equal(cache.read(KEY), undefined);
     await cache.ensureDir();
-    assert.equal(await cache.read(KEY), undefined);
+    assert.equal(cache.read(KEY), undefined);
     assert.deepEqual(logger.warnings, []);
   });
 });
@@ -185,7 +185,7 @@ Deno.test({
     await withCache(async (cache, logger, dir) => {
       await cache.write("b".repeat(64), entry());
       await Deno.symlink(`${dir}/${"b".repeat(64)}.json`, cache.path(KEY));
-      assert.equal(await cache.read(KEY), undefined);
+      assert.equal(cache.read(KEY), undefined);
       assertOneWarning(logger, cache.path(KEY), /symbolic link/);
     });
   },
@@ -199,7 +199,7 @@ Deno.test({
     await withCache(async (cache, logger) => {
       await cache.write(KEY, entry());
       await Deno.chmod(cache.path(KEY), 0o644);
-      assert.equal(await cache.read(KEY), undefined);
+      assert.equal(cache.read(KEY), undefined);
       assertOneWarning(logger, cache.path(KEY), /mode is 644, not 600/);
     });
   },
@@ -213,7 +213,7 @@ Deno.test({
     await withCache(async (cache, logger) => {
       await cache.write(KEY, entry());
       await Deno.chmod(cache.path(KEY), 0o400);
-      assert.equal(await cache.read(KEY), undefined);
+      assert.equal(cache.read(KEY), undefined);
       assertOneWarning(logger, cache.path(KEY), /mode is 400/);
     });
   },
@@ -227,7 +227,7 @@ Deno.test({
     await withCache(async (cache, logger) => {
       await cache.write(KEY, entry());
       await Deno.chown(cache.path(KEY), 12345, null);
-      assert.equal(await cache.read(KEY), undefined);
+      assert.equal(cache.read(KEY), undefined);
       assertOneWarning(logger, cache.path(KEY), /owned by another user/);
     });
   },
@@ -237,7 +237,7 @@ Deno.test("FileCache.read() takes a directory in the entry's place as a plain mi
   await withCache(async (cache, logger) => {
     await cache.ensureDir();
     await Deno.mkdir(cache.path(KEY));
-    assert.equal(await cache.read(KEY), undefined);
+    assert.equal(cache.read(KEY), undefined);
     // The write will fail and say so; a warning here would promise a
     // replacement that cannot happen.
     assert.deepEqual(logger.warnings, []);
@@ -259,7 +259,7 @@ Deno.test({
         made = undefined;
       }
       if (!made?.success) return; // no mkfifo here
-      assert.equal(await cache.read(KEY), undefined);
+      assert.equal(cache.read(KEY), undefined);
       assertOneWarning(logger, cache.path(KEY), /not a regular file/);
     });
   },
@@ -329,7 +329,7 @@ for (const [what, text] of MALFORMED) {
   Deno.test(`FileCache.read() ignores an entry with ${what}, warning once`, async () => {
     await withCache(async (cache, logger) => {
       const path = await plant(cache, text);
-      assert.equal(await cache.read(KEY), undefined);
+      assert.equal(cache.read(KEY), undefined);
       assertOneWarning(logger, path, /malformed/);
     });
   });
@@ -338,7 +338,7 @@ for (const [what, text] of MALFORMED) {
 Deno.test("FileCache.read() accepts a hand-written well-formed entry (the planting is sound)", async () => {
   await withCache(async (cache, logger) => {
     await plant(cache, JSON.stringify(wellFormed()));
-    const read = await cache.read(KEY);
+    const read = cache.read(KEY);
     assert.equal(read?.credentials?.sessionToken, "T");
     assert.equal(
       read?.credentials?.expiration.toISOString(),
@@ -358,7 +358,7 @@ Deno.test("FileCache.write() replaces the entry by rename, leaving no temporary 
     next.roleArn = "arn:aws:iam::123456789012:role/other";
     await cache.write(KEY, next);
     assert.equal(await Deno.readTextFile(`${dir}/old-link`), before);
-    assert.deepEqual(await cache.read(KEY), next);
+    assert.deepEqual(cache.read(KEY), next);
     assert.deepEqual(await names(dir), [`${KEY}.json`, "old-link"]);
   });
 });
@@ -421,7 +421,7 @@ Deno.test({
       await Deno.chmod(cache.path(KEY), 0o644);
       await cache.write(KEY, entry());
       assert.equal(mode(await Deno.lstat(cache.path(KEY))), 0o600);
-      assert.deepEqual(await cache.read(KEY), entry());
+      assert.deepEqual(cache.read(KEY), entry());
       assert.deepEqual(logger.warnings, []);
     });
   },
@@ -432,7 +432,7 @@ Deno.test("FileCache.remove() says whether there was an entry", async () => {
     assert.equal(await cache.remove(KEY), false);
     await cache.write(KEY, entry());
     assert.equal(await cache.remove(KEY), true);
-    assert.equal(await cache.read(KEY), undefined);
+    assert.equal(cache.read(KEY), undefined);
     assert.equal(await cache.remove(KEY), false);
   });
 });
@@ -446,11 +446,11 @@ Deno.test("cacheKey() gives the same key for the same inputs and a new one for e
     duration: 3600,
     region: "eu-west-1",
   };
-  const key = await cacheKey(base);
+  const key = cacheKey(base);
   assert.match(key, /^[0-9a-f]{64}$/);
-  assert.equal(await cacheKey({ ...base }), key);
+  assert.equal(cacheKey({ ...base }), key);
   assert.equal(
-    await cacheKey({
+    cacheKey({
       region: base.region,
       duration: base.duration,
       roleArn: base.roleArn,

@@ -76,7 +76,7 @@ interface World extends AsyncDisposable {
   idp: HostileIdp;
   sts: StsEmulator;
   /** The cache key of `-a ROLE_DEV` against this IdP. */
-  key: Promise<string>;
+  key: string;
   /** A fresh HOME (removed at the end). */
   home(): Promise<string>;
   /** Logs in with `-a ROLE_DEV`, the password from the environment. */
@@ -188,7 +188,7 @@ async function entryIsADirectory(): Promise<{ r: CliResult; entry: string }> {
   await using w = world();
   const home = await w.home();
   const dir = `${home}/${CACHE}`;
-  const entry = `${dir}/${await w.key}.json`;
+  const entry = `${dir}/${w.key}.json`;
   await Deno.mkdir(entry, { recursive: true, mode: 0o700 });
   await Deno.chmod(dir, 0o700);
   const r = await w.login(home);
@@ -281,7 +281,7 @@ namespaceTest(
       ],
     });
     assertLoggedIn(r, [
-      `Cannot write the cache entry ${dir}/${await w.key}.json: `,
+      `Cannot write the cache entry ${dir}/${w.key}.json: `,
     ]);
     assert.match(r.stderr, /No space left on device/);
     assert.ok(
@@ -301,7 +301,7 @@ e2eTest(
   "cache: a cache directory that is a symlink, another user's, or 0777 is not used",
   async () => {
     await using w = world();
-    const key = await w.key;
+    const key = w.key;
     const cases: {
       what: string;
       problem: string;
@@ -370,7 +370,7 @@ e2eTest(
     await using w = world();
     const home = await w.home();
     const dir = `${home}/${CACHE}`;
-    const lock = `${dir}/${await w.key}.lock`;
+    const lock = `${dir}/${w.key}.lock`;
     const target = `${home}/outside/created-through-the-lock`;
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     await Deno.mkdir(`${home}/outside`, { mode: 0o700 });
@@ -459,7 +459,7 @@ namespaceTest(
   "HOME unset or empty: the password database's home, never the working directory",
   async () => {
     await using w = world();
-    const key = await w.key;
+    const key = w.key;
     const denoDir = (await baseEnv("/")).DENO_DIR;
     const scratch = await w.home();
     const alias = `${scratch}/deno-dir`;

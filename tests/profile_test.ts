@@ -153,7 +153,7 @@ Deno.test("profile: every flag overrides its key in the file", async () => {
   assert.equal(calls.length, 1);
   assert.equal(calls[0].roleArn, ROLE_DEV);
   assert.equal(calls[0].durationSeconds, 1800);
-  const key = await cacheKey({
+  const key = cacheKey({
     provider: "okta",
     endpoint: new URL(stack.okta.embedUrl).href,
     username: ALICE,
@@ -447,7 +447,7 @@ Deno.test("profile: a profile and the equivalent command line share one cache en
     assert.equal(assumeCalls(stack).length, 1, name);
     const files = await cacheFiles(stack);
     assert.equal(files.length, 1, name);
-    const key = await cacheKey({
+    const key = cacheKey({
       provider: "okta",
       endpoint: new URL(stack.okta.embedUrl).href,
       username: ALICE,

@@ -63,7 +63,7 @@ export interface CacheEntry {
 }
 
 /** Returns the cache key: a SHA-256 hex digest of the identifying fields. */
-export async function cacheKey(input: CacheKeyInput): Promise<string> {
+export function cacheKey(input: CacheKeyInput): string {
   const canonical = JSON.stringify([
     input.provider,
     input.endpoint,
@@ -72,7 +72,7 @@ export async function cacheKey(input: CacheKeyInput): Promise<string> {
     input.duration ?? null,
     input.region ?? null,
   ]);
-  return await Promise.resolve(sha256Hex(new TextEncoder().encode(canonical)));
+  return sha256Hex(new TextEncoder().encode(canonical));
 }
 
 /** Whether credentials are still good for more than the expiry window. */
@@ -159,11 +159,7 @@ export class FileCache {
    * Reads an entry. Missing is undefined; untrustworthy or corrupt is
    * undefined with a warning on stderr.
    */
-  read(key: string): Promise<CacheEntry | undefined> {
-    return Promise.resolve(this.#readNow(key));
-  }
-
-  #readNow(key: string): CacheEntry | undefined {
+  read(key: string): CacheEntry | undefined {
     const path = this.path(key);
     let info: Deno.FileInfo;
     try {

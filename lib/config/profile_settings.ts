@@ -16,8 +16,6 @@ import {
 
 import { KEY_PREFIX, PROFILE_KEYS } from "./profile_keys.ts";
 
-export { KEY_PREFIX, PROFILE_KEYS };
-
 const REQUIRED = ["provider", "endpoint", "username"] as const;
 const OPTIONAL = ["roleArn", "mfa", "duration", "region"] as const;
 const KNOWN: ReadonlySet<string> = new Set(Object.values(PROFILE_KEYS));

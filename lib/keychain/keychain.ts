@@ -15,9 +15,6 @@
  * @module
  */
 import { CliError } from "../errors.ts";
-import { keychainHost } from "./keychain_host.ts";
-
-export { keychainHost };
 import {
   type CommandResult,
   type CommandRunner,
@@ -31,6 +28,27 @@ import type { OsName } from "../prompt/dialog/backend.ts";
 import { macosKeychain } from "./macos_security.ts";
 import { secretToolKeychain } from "./secret_tool.ts";
 import { windowsCredentialKeychain } from "./windows_credential.ts";
+
+/**
+ * The host part of an entry's key: lower case, without a port. Accepts a URL
+ * too.
+ */
+export function keychainHost(host: string): string {
+  let h = host.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(h)) {
+    try {
+      h = new URL(h).host;
+    } catch {
+      // Not a URL after all; use as given.
+    }
+  }
+  h = h.toLowerCase();
+  if (h.startsWith("[")) {
+    const end = h.indexOf("]");
+    return end > 0 ? h.slice(0, end + 1) : h;
+  }
+  return h.replace(/:\d*$/, "");
+}
 
 /** The service name every entry is stored under. */
 export const KEYCHAIN_SERVICE = "awsprocesscreds-saml";
