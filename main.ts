@@ -8,7 +8,6 @@
  */
 import { cli } from "./lib/cli.ts";
 import { systemClock } from "./lib/clock.ts";
-import { onExitSignal } from "./lib/exit_signals.ts";
 import { homeDirectory, passwdHomeOf } from "./lib/home_dir.ts";
 import { lazy } from "./lib/lazy.ts";
 import { lazyTerminal } from "./lib/prompt/lazy_terminal.ts";
@@ -38,15 +37,21 @@ Deno.exit(
     clock: systemClock,
     terminal,
     // Only a login can leave the terminal in raw mode or a dialog open: the
-    // handlers are installed when one starts (a cache hit spares the cost).
-    beforeLogin: () =>
-      onExitSignal(() => terminal.close(), (code, signal) => {
-        writeAll(
-          Deno.stderr,
-          `awsprocesscreds-saml: Interrupted by ${signal}\n`,
-        );
-        Deno.exit(code);
-      }),
+    // handlers are loaded and installed when one starts (a cache hit spares
+    // the cost).
+    beforeLogin: async () =>
+      (await import(
+        lazy("./lib/exit_signals.ts")
+      ) as typeof import("./lib/exit_signals.ts")).onExitSignal(
+        () => terminal.close(),
+        (code, signal) => {
+          writeAll(
+            Deno.stderr,
+            `awsprocesscreds-saml: Interrupted by ${signal}\n`,
+          );
+          Deno.exit(code);
+        },
+      ),
     // Loaded only when a login needs them: a cache hit loads neither.
     dialogs: async (username, host) =>
       (await import(

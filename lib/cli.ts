@@ -19,7 +19,6 @@ import {
 } from "./prompt/choose_prompter.ts";
 import type { Prompter } from "./prompt/prompter.ts";
 import { run } from "./run.ts";
-import { VERSION } from "./version.ts";
 
 /** What the program talks to. */
 export interface CliIo {
@@ -52,7 +51,7 @@ export interface CliIo {
    * Called once when a login (or configure) starts, before anything is
    * asked: main.ts installs its signal handlers there.
    */
-  beforeLogin?: () => void;
+  beforeLogin?: () => void | Promise<void>;
 }
 
 function causes(error: unknown): string {
@@ -147,6 +146,9 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (command.kind === "version") {
+    const { VERSION } = await import(
+      lazy("./version.ts")
+    ) as typeof import("./version.ts");
     io.stdout(`awsprocesscreds-saml ${VERSION}\n`);
     return 0;
   }
@@ -182,7 +184,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
       const { configure } = await import(
         lazy("./configure.ts")
       ) as typeof import("./configure.ts");
-      io.beforeLogin?.();
+      await io.beforeLogin?.();
       prompter = choosePrompter({ terminal: io.terminal, noGui: true });
       return await configure(command.options, {
         ...io,

@@ -40,7 +40,7 @@ export interface RunDeps {
   /** The OS keychain, if this machine has one (looked up on first use). */
   keychain?: () => Promise<Keychain | undefined>;
   /** Called once when a login starts (after a cache miss). */
-  beforeLogin?: () => void;
+  beforeLogin?: () => void | Promise<void>;
 }
 
 /** What a run produced. */
@@ -82,7 +82,7 @@ export async function run(options: Options, deps: RunDeps): Promise<RunResult> {
     if (hit) return { kind: "credentials", credentials: hit, cached: true };
   }
   // A miss: everything a login needs is loaded only now.
-  deps.beforeLogin?.();
+  await deps.beforeLogin?.();
   const { loginAndCache } = await import(
     lazy("./login.ts")
   ) as typeof import("./login.ts");
