@@ -9,10 +9,7 @@ import { LoginError, MfaError, NoTerminalError } from "../lib/errors.ts";
 import { HttpSession } from "../lib/http/http_session.ts";
 import { oktaSessionToken } from "../lib/providers/okta/classic.ts";
 import { completeOktaMfa } from "../lib/providers/okta/classic_mfa.ts";
-import {
-  factorKind,
-  factorLabel,
-} from "../lib/providers/okta/classic_factors.ts";
+import { factorInfo } from "../lib/providers/okta/classic_factors.ts";
 import { PUSH_POLL_MS } from "../lib/mfa/push_wait.ts";
 import type { MfaKind } from "../lib/mfa/mfa_kind.ts";
 import {
@@ -989,7 +986,7 @@ Deno.test("okta mfa: factor names and kinds", () => {
     [factor("z", "mystery", "ACME"), "mystery (ACME)", undefined],
   ];
   for (const [f, label, kind] of table) {
-    assert.equal(factorLabel(f), label);
-    assert.equal(factorKind(f), kind);
+    assert.equal(factorInfo(f).label, label);
+    assert.equal(factorInfo(f).kind, kind);
   }
 });

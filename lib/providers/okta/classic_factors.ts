@@ -6,19 +6,14 @@
  * @module
  */
 import type { MfaKind } from "../../mfa/mfa_kind.ts";
-import { type SentCodeKind, sentCodeText } from "../../mfa/sent_code_text.ts";
+import {
+  type CodeText,
+  type SentCodeKind,
+  sentCodeText,
+} from "../../mfa/sent_code_text.ts";
 import type { OktaFactor } from "./classic_api.ts";
 
 /** How a code factor is asked for. */
-export interface CodeFactorText {
-  /** What the code is called in messages ("SMS code"). */
-  name: string;
-  /** The prompt. */
-  prompt: string;
-  /** The line after a code was sent (SMS, call, email), if it is sent. */
-  sent?(again: boolean): string;
-}
-
 /** What this tool knows about one enrolled factor. */
 export interface FactorInfo {
   /** The --mfa kind that picks it; undefined when this tool cannot drive it. */
@@ -26,11 +21,15 @@ export interface FactorInfo {
   /** Its name in menus and errors. */
   label: string;
   /** Set for code factors. */
-  code?: CodeFactorText;
+  code?: CodeText;
 }
 
-function profileText(factor: OktaFactor, key: string): string | undefined {
-  const value = factor.profile?.[key];
+/** A non-empty text of an Okta factor's or authenticator's profile. */
+export function profileText(
+  owner: { profile?: Record<string, unknown> } | undefined,
+  key: string,
+): string | undefined {
+  const value = owner?.profile?.[key];
   return typeof value === "string" && value.trim() ? value.trim() : undefined;
 }
 
@@ -44,8 +43,7 @@ type Row = (factor: OktaFactor, provider: string) => FactorInfo | undefined;
 
 /** A factor whose code Okta sends, in the words every IdP uses. */
 function sent(kind: SentCodeKind, to: string | undefined): FactorInfo {
-  const { label, name, prompt, sent } = sentCodeText(kind, to);
-  return { kind, label, code: { name, prompt, sent } };
+  return { kind, ...sentCodeText(kind, to) };
 }
 
 /** factorType → what it is; a row answers undefined for a provider it does not know. */
@@ -101,16 +99,6 @@ export function factorInfo(factor: OktaFactor): FactorInfo {
       factor.provider ? ` (${factor.provider})` : ""
     }`,
   };
-}
-
-/** The --mfa kind of a factor, or undefined if this tool cannot drive it. */
-export function factorKind(factor: OktaFactor): MfaKind | undefined {
-  return factorInfo(factor).kind;
-}
-
-/** A human name for any factor, for menus and error messages. */
-export function factorLabel(factor: OktaFactor): string {
-  return factorInfo(factor).label;
 }
 
 /** What this tool can drive, for the "nothing usable" error. */

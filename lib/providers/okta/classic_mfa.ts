@@ -8,6 +8,8 @@
  */
 import { MfaError } from "../../errors.ts";
 import { enterCode } from "../../mfa/code_entry.ts";
+import type { MfaKind } from "../../mfa/mfa_kind.ts";
+import type { CodeText } from "../../mfa/sent_code_text.ts";
 import { chooseMethod, type MfaMethod } from "../../mfa/method_choice.ts";
 import { awaitPush, type PushState } from "../../mfa/push_wait.ts";
 import type { LoginContext } from "../provider.ts";
@@ -18,7 +20,7 @@ import {
   type OktaTransaction,
 } from "./classic_api.ts";
 import {
-  type CodeFactorText,
+  type FactorInfo,
   factorInfo,
   SUPPORTED_HINT,
 } from "./classic_factors.ts";
@@ -69,12 +71,16 @@ export async function completeOktaMfa(
   }
   if (tx.status === "MFA_CHALLENGE") return await resume(ctx, api, tx);
   const factors = factorsOf(tx);
-  const methods: MfaMethod<OktaFactor>[] = [];
+  const methods: MfaMethod<{ factor: OktaFactor; info: FactorInfo }>[] = [];
   const unsupported: string[] = [];
   for (const factor of factors) {
     const info = factorInfo(factor);
     if (info.kind) {
-      methods.push({ label: info.label, kinds: [info.kind], value: factor });
+      methods.push({
+        label: info.label,
+        kinds: [info.kind],
+        value: { factor, info },
+      });
     } else unsupported.push(info.label);
   }
   if (factors.length === 0) {
@@ -82,13 +88,12 @@ export async function completeOktaMfa(
       "Cannot complete Okta MFA: Okta asks for a second factor (MFA_REQUIRED) but lists no enrolled factor",
     );
   }
-  const factor = await chooseMethod(ctx, {
+  const { factor, info } = await chooseMethod(ctx, {
     idp: "Okta",
     methods,
     unsupported,
     supportedHint: SUPPORTED_HINT,
   });
-  const info = factorInfo(factor);
   const verify = factor._links?.verify?.href;
   if (!verify) {
     throw new MfaError(
@@ -108,7 +113,7 @@ export async function completeOktaMfa(
   }
   const code = info.code!;
   if (code.sent) {
-    return await sentCode(ctx, api, factor, code, verify, stateToken);
+    return await sentCode(ctx, api, info.kind!, code, verify, stateToken);
   }
   return await codes(ctx, api, code, verify, stateToken);
 }
@@ -213,12 +218,11 @@ async function pollPush(
 async function sentCode(
   ctx: LoginContext,
   api: OktaApi,
-  factor: OktaFactor,
-  code: CodeFactorText,
+  kind: MfaKind,
+  code: CodeText,
   verify: string,
   stateToken: string,
 ): Promise<OktaTransaction> {
-  const kind = factorInfo(factor).kind;
   let challenge: OktaTransaction | undefined;
   try {
     challenge = await api.post(verify, { stateToken }, `send the ${kind} code`);
@@ -280,7 +284,7 @@ async function sentCode(
 function codes(
   ctx: LoginContext,
   api: OktaApi,
-  code: CodeFactorText,
+  code: CodeText,
   url: string,
   stateToken: string,
   resend?: () => Promise<void>,

@@ -122,8 +122,12 @@ export async function idxSignIn(
           "Okta sign-in cannot continue: Okta asks for a CAPTCHA, which needs a browser; sign in once in the browser, then try again",
         );
       }
-      next = await doIdentify(ctx, api, identify);
-      passwordSent ||= hasNested(field(identify, "credentials"), "passcode");
+      const withPassword = hasNested(
+        field(identify, "credentials"),
+        "passcode",
+      );
+      next = await doIdentify(ctx, api, identify, withPassword);
+      passwordSent ||= withPassword;
       failOnErrors(next, `for ${ctx.username}`);
     } else if (challenge && isPasswordChallenge(state, challenge)) {
       next = await api.submit(
@@ -179,9 +183,10 @@ async function doIdentify(
   ctx: LoginContext,
   api: IdxClient,
   identify: Remediation,
+  withPassword: boolean,
 ): Promise<IdxState> {
   const input: IonInput = { identifier: ctx.username };
-  if (hasNested(field(identify, "credentials"), "passcode")) {
+  if (withPassword) {
     input.credentials = { passcode: await ctx.password() };
   }
   return await api.submit(
@@ -191,18 +196,21 @@ async function doIdentify(
   );
 }
 
-function isPasswordChallenge(state: IdxState, form: Remediation): boolean {
-  const target = related(state, form.relatesTo) ??
+/** The authenticator a challenge is for. */
+function challengeTarget(state: IdxState, form: Remediation) {
+  return related(state, form.relatesTo) ??
     state.currentAuthenticatorEnrollment?.value ??
     state.currentAuthenticator?.value;
+}
+
+function isPasswordChallenge(state: IdxState, form: Remediation): boolean {
+  const target = challengeTarget(state, form);
   return target?.key === "okta_password" || target?.type === "password";
 }
 
 /** The current authenticator of a challenge, as a method. */
 function currentMethod(state: IdxState, form: Remediation): IdxMethod {
-  const target = related(state, form.relatesTo) ??
-    state.currentAuthenticatorEnrollment?.value ??
-    state.currentAuthenticator?.value;
+  const target = challengeTarget(state, form);
   const methodType = target?.methods?.[0]?.type;
   return describeMethod(target?.key ?? "", methodType, target);
 }
@@ -227,12 +235,12 @@ async function answerCode(
       remediation(state, "resend")) as
         | Remediation
         | undefined;
-  const what = method.codeName ?? "code";
+  const what = method.code?.name ?? "code";
   return await enterCode<IdxState>(ctx, {
     idp: "Okta",
     what,
-    label: method.prompt ?? "Code: ",
-    resend: method.sent
+    label: method.code?.prompt ?? "Code: ",
+    resend: method.code?.sent
       ? async () => {
         const resend = resendForm();
         if (!resend) {
@@ -241,7 +249,7 @@ async function answerCode(
         }
         state = await api.submit(resend, {}, `send the ${what} again`);
         form = remediation(state, "challenge-authenticator") ?? form;
-        await ctx.prompter.say(method.sent!(true));
+        await ctx.prompter.say(method.code!.sent!(true));
       }
       : undefined,
     async submit(code) {
@@ -408,8 +416,9 @@ async function challengeWith(
     },
     `choose ${chosen.method.label}`,
   );
-  if (chosen.method.sent && !errorMessages(next).length) {
-    await ctx.prompter.say(chosen.method.sent(false));
+  const sent = chosen.method.code?.sent;
+  if (sent && !errorMessages(next).length) {
+    await ctx.prompter.say(sent(false));
   }
   return next;
 }

@@ -7,7 +7,12 @@
  * @module
  */
 import type { MfaKind } from "../../mfa/mfa_kind.ts";
-import { type SentCodeKind, sentCodeText } from "../../mfa/sent_code_text.ts";
+import {
+  type CodeText,
+  type SentCodeKind,
+  sentCodeText,
+} from "../../mfa/sent_code_text.ts";
+import { profileText } from "./classic_factors.ts";
 import {
   type IdxAuthenticator,
   type IdxState,
@@ -24,28 +29,15 @@ export interface IdxMethod {
   password?: boolean;
   /** Its name in menus and errors. */
   label: string;
-  /** The prompt for a code method. */
-  prompt?: string;
-  /** What the code is called ("SMS code"). */
-  codeName?: string;
-  /** The line shown after a code was sent. */
-  sent?(again: boolean): string;
+  /** How a code method's code is named, asked for and announced. */
+  code?: CodeText;
   /** Why a command line cannot use it, for errors. */
   why?: string;
 }
 
-function profileText(
-  a: IdxAuthenticator | undefined,
-  key: string,
-): string | undefined {
-  const value = a?.profile?.[key];
-  return typeof value === "string" && value.trim() ? value.trim() : undefined;
-}
-
 /** A method whose code Okta sends, in the words every IdP uses. */
 function sent(kind: SentCodeKind, to: string | undefined): IdxMethod {
-  const { label, name, prompt, sent } = sentCodeText(kind, to);
-  return { kind, label, prompt, codeName: name, sent };
+  return { kind, ...sentCodeText(kind, to) };
 }
 
 /** What a command line cannot do, and what the person can do instead. */
@@ -73,8 +65,7 @@ export function describeMethod(
         return {
           kind: "totp",
           label: "Okta Verify code",
-          prompt: "Okta Verify code: ",
-          codeName: "Okta Verify code",
+          code: { name: "Okta Verify code", prompt: "Okta Verify code: " },
         };
       }
       return { label: "Okta FastPass", why: CANNOT.fastpass };
@@ -82,8 +73,10 @@ export function describeMethod(
       return {
         kind: "totp",
         label: "Google Authenticator code",
-        prompt: "Google Authenticator code: ",
-        codeName: "Google Authenticator code",
+        code: {
+          name: "Google Authenticator code",
+          prompt: "Google Authenticator code: ",
+        },
       };
     case "phone_number":
       return sent(
