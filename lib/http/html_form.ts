@@ -194,13 +194,34 @@ export function formAction(form: HtmlForm, pageUrl: URL): URL {
   return new URL(form.action.trim() || pageUrl.href, pageUrl);
 }
 
+/** Names a form for messages: `#id`, `[name=…]` or `(unnamed)`. */
+export function formName(form: HtmlForm): string {
+  return form.id
+    ? `#${form.id}`
+    : form.name
+    ? `[name=${form.name}]`
+    : "(unnamed)";
+}
+
+/** An attribute selector `[attribute="value"]`, whatever characters the value holds. */
+export function attributeSelector(attribute: string, value: string): string {
+  return `[${attribute}="${value.replace(/["\\]/g, "\\$&")}"]`;
+}
+
+/** A selector for `input`: by its id if it has one, else by its name. */
+export function inputSelector(input: FormInput): string {
+  return input.id
+    ? attributeSelector("id", input.id)
+    : attributeSelector("name", input.name);
+}
+
 /** Names a page's forms and inputs (never values), for "unknown page" errors. */
 export function describeForms(page: HtmlPage): string {
   if (page.forms.length === 0) return "no forms";
   return page.forms.map((f) =>
-    `form ${
-      f.id ? `#${f.id}` : f.name ? `[name=${f.name}]` : "(unnamed)"
-    } with inputs ${f.inputs.map((i) => i.name).join(", ") || "(none)"}`
+    `form ${formName(f)} with inputs ${
+      f.inputs.map((i) => i.name).join(", ") || "(none)"
+    }`
   ).join("; ");
 }
 

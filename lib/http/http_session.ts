@@ -24,6 +24,11 @@ export interface HttpResponse {
   text: string;
 }
 
+/** Whether `res` is a success (2xx). */
+export function isOk(res: { status: number }): boolean {
+  return res.status >= 200 && res.status <= 299;
+}
+
 /** What to send. */
 export interface HttpRequest {
   /** GET (default) or POST. */

@@ -14,6 +14,7 @@ import {
 } from "../../http/html_form.ts";
 import {
   type HttpResponse,
+  isOk,
   requireHttps,
   requireSameOrigin,
 } from "../../http/http_session.ts";
@@ -40,7 +41,7 @@ async function walk(
     const page = await parseHtml(res.text);
     const saml = findSamlResponse(page);
     if (saml) return saml;
-    if (res.status < 200 || res.status > 299) {
+    if (!isOk(res)) {
       const text = adfsErrorText(page) || page.title;
       throw new LoginError(
         `ADFS login failed: ${res.url.host} answered HTTP ${res.status}${

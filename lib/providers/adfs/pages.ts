@@ -11,6 +11,7 @@ import {
   type HtmlElement,
   type HtmlForm,
   type HtmlPage,
+  inputSelector,
 } from "../../http/html_form.ts";
 
 const ADFS2_USER = "ctl00$ContentPlaceHolder1$UsernameTextBox";
@@ -163,11 +164,6 @@ export type AdfsMfaStep =
   | { kind: "failed"; authMethod: string; text: string }
   | { kind: "unknown"; authMethod: string };
 
-/** A CSS attribute selector for `id`, whatever characters it holds. */
-function byId(id: string): string {
-  return `[id="${id.replace(/["\\]/g, "\\$&")}"]`;
-}
-
 /** The method a choice-page element selects: `SelectOption('…')` in a handler, else its id. */
 function selectedMethod(element: HtmlElement): string {
   for (const handler of ["onclick", "onkeypress"]) {
@@ -245,10 +241,8 @@ export function classifyMfaPage(page: HtmlPage): AdfsMfaStep {
 
 /** The prompt for a code input: its placeholder, the instructions, or its name. */
 export function codeLabel(page: HtmlPage, input: FormInput): string {
-  const selector = input.id
-    ? byId(input.id)
-    : `[name="${input.name.replace(/["\\]/g, "\\$&")}"]`;
-  const placeholder = page.attributes(selector, "placeholder")[0]?.trim();
+  const placeholder = page.attributes(inputSelector(input), "placeholder")[0]
+    ?.trim();
   if (placeholder) return `${placeholder.replace(/[:.\s]+$/, "")}: `;
   const instructions = page.text("#instructions");
   if (instructions) return `${instructions.replace(/[:.\s]+$/, "")}: `;

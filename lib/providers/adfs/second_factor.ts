@@ -32,6 +32,7 @@ import { kindsFor } from "./methods.ts";
 import {
   adfsErrorText,
   type AdfsMethod,
+  type AdfsMfaStep,
   classifyMfaPage,
   codeLabel,
   inputValue,
@@ -58,7 +59,7 @@ export async function completeAdfsMfa(
   );
   switch (step.kind) {
     case "code":
-      return await enterAdfsCode(ctx, page, res, step.form);
+      return await enterAdfsCode(ctx, page, res, step);
     case "push":
       return await awaitAdfsPush(ctx, page, res, step.form);
     case "choice":
@@ -104,12 +105,10 @@ async function enterAdfsCode(
   ctx: LoginContext,
   firstPage: HtmlPage,
   firstRes: HttpResponse,
-  firstForm: HtmlForm,
+  step: Extract<AdfsMfaStep, { kind: "code" }>,
 ): Promise<HttpResponse> {
   let res = firstRes;
-  let form = firstForm;
-  const step = classifyMfaPage(firstPage);
-  if (step.kind !== "code") throw new Error("not a code page");
+  let form = step.form;
   let input = step.input;
   const label = codeLabel(firstPage, input);
   return await enterCode<HttpResponse>(ctx, {

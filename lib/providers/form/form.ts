@@ -25,6 +25,7 @@ import {
 } from "../../http/html_form.ts";
 import {
   type HttpResponse,
+  isOk,
   requireHttps,
   requireSameOrigin,
 } from "../../http/http_session.ts";
@@ -56,20 +57,17 @@ function titleOf(page: HtmlPage): string {
   return safeText(page.title).slice(0, 80);
 }
 
-function isOk(res: HttpResponse): boolean {
-  return res.status >= 200 && res.status <= 299;
-}
-
 /** The state of one walk through the IdP's pages. */
 interface Walk {
   ctx: LoginContext;
   /** False in resume(): only forms of hidden fields are posted. */
   interactive: boolean;
-  /** The password was posted (it is never posted twice). */
-  postedPassword: boolean;
   /** A user name form was posted. */
   postedUsername: boolean;
-  /** The password, once asked, to keep it out of error texts. */
+  /**
+   * The password, once asked and posted (it is never posted twice); kept to
+   * keep it out of error texts.
+   */
   password?: string;
 }
 
@@ -145,7 +143,7 @@ function failIfRefused(
   page: HtmlPage,
   res: HttpResponse,
 ): void {
-  const again = (step.kind === "login" && w.postedPassword) ||
+  const again = (step.kind === "login" && w.password !== undefined) ||
     (step.kind === "username" && w.postedUsername);
   if (!again) return;
   const text = formErrorText(page, w.password);
@@ -184,7 +182,6 @@ async function postLogin(
   ctx.logger.debug(
     `Posting the ${describeStep(step)} to ${where(action)}`,
   );
-  w.postedPassword = true;
   return await ctx.http.request(action, {
     method: "POST",
     askedBy: res.url,
@@ -281,12 +278,10 @@ async function enterFormCode(
 export const form: Provider = {
   async login(ctx) {
     const res = await ctx.http.request(ctx.endpoint);
-    const saml = await walk({
-      ctx,
-      interactive: true,
-      postedPassword: false,
-      postedUsername: false,
-    }, res);
+    const saml = await walk(
+      { ctx, interactive: true, postedUsername: false },
+      res,
+    );
     if (!saml) {
       throw new LoginError(
         `Login at ${ctx.endpoint.host} failed: no SAML response`,
@@ -297,12 +292,10 @@ export const form: Provider = {
   async resume(ctx) {
     try {
       const res = await ctx.http.request(ctx.endpoint);
-      const saml = await walk({
-        ctx,
-        interactive: false,
-        postedPassword: false,
-        postedUsername: false,
-      }, res);
+      const saml = await walk(
+        { ctx, interactive: false, postedUsername: false },
+        res,
+      );
       if (!saml) ctx.logger.debug("The saved IdP session was not accepted");
       return saml;
     } catch (error) {

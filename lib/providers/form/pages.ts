@@ -20,11 +20,14 @@
  * @module
  */
 import {
+  attributeSelector,
   findSamlResponse,
   formFields,
   type FormInput,
+  formName,
   type HtmlForm,
   type HtmlPage,
+  inputSelector,
 } from "../../http/html_form.ts";
 
 /** What a page asks for; see the module doc for the order. */
@@ -164,20 +167,17 @@ export function autoSubmitFields(form: HtmlForm): URLSearchParams {
 
 /** The prompt for a code input: its label, its placeholder, or a default. */
 export function codeLabel(page: HtmlPage, input: FormInput): string {
-  const quoted = (v: string) => `"${v.replace(/["\\]/g, "\\$&")}"`;
-  const label = input.id ? page.text(`label[for=${quoted(input.id)}]`) : "";
-  const placeholder = page.attributes(
-    input.id ? `[id=${quoted(input.id)}]` : `[name=${quoted(input.name)}]`,
-    "placeholder",
-  )[0]?.trim() ?? "";
+  const label = input.id
+    ? page.text(`label${attributeSelector("for", input.id)}`)
+    : "";
+  const placeholder =
+    page.attributes(inputSelector(input), "placeholder")[0]?.trim() ?? "";
   const text = (label || placeholder).replace(/[:.\s]+$/, "");
   return `${text && text.length <= 60 ? text : "One-time code"}: `;
 }
 
 /** Names a step for the -v log: its kind, form and input names, no values. */
 export function describeStep(step: FormStep): string {
-  const formName = (f: HtmlForm) =>
-    f.id ? `#${f.id}` : f.name ? `[name=${f.name}]` : "(unnamed)";
   switch (step.kind) {
     case "saml":
       return "the SAML form";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { HttpSession } from "../../http/http_session.ts";
+import { type HttpSession, isOk } from "../../http/http_session.ts";
 import { LoginError } from "../../errors.ts";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
@@ -165,7 +165,7 @@ export class OktaApi {
           `Cannot ${action}: ${host} answered HTTP ${res.status} with a body that is not Okta JSON`,
         );
       }
-      if (res.status < 200 || res.status > 299) {
+      if (!isOk(res)) {
         const error = parsed as OktaErrorBody;
         const code = error.errorCode ?? "unknown";
         const cause = error.errorCauses?.[0]?.errorSummary;

@@ -11,7 +11,7 @@
  * @module
  */
 import { LoginError } from "../../errors.ts";
-import type { HttpResponse } from "../../http/http_session.ts";
+import { type HttpResponse, isOk } from "../../http/http_session.ts";
 import {
   describeForms,
   findSamlResponse,
@@ -33,7 +33,7 @@ async function samlFromPage(
   res: HttpResponse,
 ): Promise<{ saml?: string; why: string; stateToken?: string }> {
   const stateToken = findStateToken(res.text);
-  if (res.status < 200 || res.status > 299) {
+  if (!isOk(res)) {
     return { why: `${res.url.host} answered HTTP ${res.status}`, stateToken };
   }
   const page = await parseHtml(res.text);
