@@ -36,7 +36,7 @@ export class PasswordSource {
   #password: Promise<string> | undefined;
   #origin: PasswordOrigin | undefined;
   #keychainRefused = false;
-  #keychain: Keychain | undefined | null = null;
+  #keychain: Promise<Keychain | undefined> | undefined;
 
   /** For `user` at IdP `host` (the keychain's key). */
   constructor(deps: PasswordSourceDeps, user: string, host: string) {
@@ -45,23 +45,18 @@ export class PasswordSource {
     this.#host = host;
   }
 
-  async #store(): Promise<Keychain | undefined> {
-    if (this.#keychain === null) {
+  /** The OS keychain, looked up once (a failed lookup is no keychain). */
+  #store(): Promise<Keychain | undefined> {
+    return this.#keychain ??= (async () => {
       try {
-        this.#keychain = await this.#deps.keychain?.();
+        return await this.#deps.keychain?.();
       } catch (error) {
         this.#deps.logger.debug(
           `Cannot look for an OS keychain: ${(error as Error).message}`,
         );
-        this.#keychain = undefined;
+        return undefined;
       }
-    }
-    return this.#keychain;
-  }
-
-  /** Where the password came from, once it was asked for. */
-  get origin(): PasswordOrigin | undefined {
-    return this.#origin;
+    })();
   }
 
   /** The password, read once. */
@@ -117,8 +112,8 @@ export class PasswordSource {
   async refused(): Promise<boolean> {
     const { logger, prompter } = this.#deps;
     if (this.#origin !== "keychain") return false;
-    const keychain = await this.#store();
-    if (!keychain) return false;
+    // A keychain password came from the store looked up before.
+    const keychain = (await this.#store())!;
     this.#keychainRefused = true;
     this.#password = undefined;
     this.#origin = undefined;

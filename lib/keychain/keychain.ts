@@ -20,7 +20,7 @@ import {
   type CommandRunner,
   type CommandSpec,
   denoCommandRunner,
-  firstLine,
+  exitedWith,
   onPath,
   runCommand,
 } from "../process/run_command.ts";
@@ -176,13 +176,14 @@ export function exitError(
   result: CommandResult,
   redact: string[] = [],
 ): KeychainError {
-  let detail = firstLine(result.stderr);
-  for (const secret of redact) {
-    if (secret) detail = detail.split(secret).join("***");
-  }
   return new KeychainError(
-    `${action}: ${program} exited with status ${result.code}${
-      detail ? ` (${detail})` : ""
+    `${action}: ${
+      exitedWith(program, result, (detail) => {
+        for (const secret of redact) {
+          if (secret) detail = detail.split(secret).join("***");
+        }
+        return detail;
+      })
     }`,
   );
 }

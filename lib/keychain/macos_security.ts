@@ -142,9 +142,7 @@ export function macosKeychain(options: KeychainOptions = {}): Keychain {
   }
 
   return keychainOf(STORE, {
-    async get(action, user, host) {
-      return await read(action, user, host);
-    },
+    get: read,
     async set(action, user, host, password) {
       const line = addPasswordLine(user, host, password);
       if (new TextEncoder().encode(line).length - 1 > MAX_LINE) {

@@ -300,3 +300,18 @@ export function onPath(
   }
   return false;
 }
+
+/**
+ * "PROGRAM exited with status N (first stderr line)" for a helper that ended
+ * badly; `redact` cleans the stderr line first.
+ */
+export function exitedWith(
+  program: string,
+  result: CommandResult,
+  redact: (detail: string) => string = (detail) => detail,
+): string {
+  const detail = redact(firstLine(result.stderr));
+  return `${program} exited with status ${result.code}${
+    detail ? ` (${detail})` : ""
+  }`;
+}

@@ -104,8 +104,6 @@ export interface DialogPrompterOptions {
 
 /** A Prompter on desktop dialogs, with a view of its open windows. */
 export interface DialogPrompter extends Prompter {
-  /** The window title every dialog uses. */
-  readonly title: string;
   /** Process ids of the dialogs open now. */
   openDialogs(): number[];
   /** Settles once every dialog started so far has ended. */
@@ -214,7 +212,6 @@ export function dialogPrompter(options: DialogPrompterOptions): DialogPrompter {
   }
 
   const prompter: DialogPrompter = {
-    title,
     secret(label) {
       return askText(label, true);
     },

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { InterruptedError, NoTerminalError } from "../errors.ts";
+import { InterruptedError } from "../errors.ts";
 import { safeText } from "../safe_text.ts";
 import type { TerminalPrompter } from "./choose_prompter.ts";
-import { lineMenu, noTerminalError, questionOf } from "./prompter.ts";
+import { lineMenu, noTerminalError } from "./prompter.ts";
 
 /** The reading and writing ends of a terminal. */
 export interface TtyDevice {
@@ -34,7 +34,7 @@ const NO_TTY_HINT =
 
 /**
  * A Prompter on the terminal, opened on first use. If it cannot be opened,
- * every question fails at once with a {@link NoTerminalError}.
+ * every question fails at once with a NoTerminalError.
  *
  * @param open Opens the terminal (injected for tests).
  */
@@ -87,7 +87,7 @@ export function ttyPrompter(
       for (;;) {
         const n = await tty.reader.read(buf);
         if (n === null) {
-          throw new NoTerminalError(questionOf(label), "the terminal closed");
+          throw noTerminalError(label, "the terminal closed");
         }
         for (const byte of buf.subarray(0, n)) {
           if (byte === 3) {

@@ -17,7 +17,7 @@
 import {
   type CommandResult,
   type CommandSpec,
-  firstLine,
+  exitedWith,
   onPath,
 } from "../../process/run_command.ts";
 
@@ -184,13 +184,7 @@ export function dialogEnded<T>(
   cancelled: boolean,
 ): DialogOutcome<T> {
   if (cancelled) return { kind: "cancelled" };
-  const detail = firstLine(result.stderr);
-  return {
-    kind: "failed",
-    reason: `${program} exited with status ${result.code}${
-      detail ? ` (${detail})` : ""
-    }`,
-  };
+  return { kind: "failed", reason: exitedWith(program, result) };
 }
 
 /**
