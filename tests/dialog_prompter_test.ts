@@ -22,11 +22,13 @@ import { kdialogBackend } from "../lib/prompt/dialog/kdialog.ts";
 import { osascriptBackend } from "../lib/prompt/dialog/osascript.ts";
 import {
   CANCEL_EXIT,
+  powershellBackend,
+} from "../lib/prompt/dialog/powershell.ts";
+import {
   decodeCommand,
   encodeCommand,
-  powershellBackend,
   psString,
-} from "../lib/prompt/dialog/powershell.ts";
+} from "../lib/process/powershell.ts";
 import {
   zenityBackend,
   zenityLabelText,

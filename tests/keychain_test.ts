@@ -27,7 +27,7 @@ import {
 } from "../lib/keychain/windows_credential.ts";
 import type { CommandRunner, CommandSpec } from "../lib/process/run_command.ts";
 import { denoCommandRunner } from "../lib/process/run_command.ts";
-import { decodeCommand } from "../lib/prompt/dialog/powershell.ts";
+import { decodeCommand } from "../lib/process/powershell.ts";
 import { fakePrograms, processes } from "./support/desktop.ts";
 import {
   keyringSkipReason,

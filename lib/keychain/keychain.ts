@@ -24,7 +24,8 @@ import {
   onPath,
   runCommand,
 } from "../process/run_command.ts";
-import type { OsName } from "../prompt/dialog/backend.ts";
+import { type OsName, UNIX_LIKE } from "../process/platform.ts";
+import { POWERSHELL_PROGRAMS } from "../process/powershell.ts";
 import { macosKeychain } from "./macos_security.ts";
 import { secretToolKeychain } from "./secret_tool.ts";
 import { windowsCredentialKeychain } from "./windows_credential.ts";
@@ -188,15 +189,6 @@ export function exitError(
   );
 }
 
-const UNIX_LIKE: readonly OsName[] = [
-  "linux",
-  "freebsd",
-  "netbsd",
-  "aix",
-  "solaris",
-  "illumos",
-];
-
 /** What one store does, given the message prefix of the action. */
 export interface KeychainOps {
   /** Reads the password, or undefined when there is none. */
@@ -264,9 +256,7 @@ export function chooseKeychain(
     return has(program) ? macosKeychain({ ...options, program }) : undefined;
   }
   if (os === "windows") {
-    const programs = options.program
-      ? [options.program]
-      : ["powershell.exe", "pwsh.exe", "pwsh"];
+    const programs = options.program ? [options.program] : POWERSHELL_PROGRAMS;
     const program = programs.find(has);
     return program
       ? windowsCredentialKeychain({ ...options, program })

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { powershellCommand, psString } from "../prompt/dialog/powershell.ts";
+import { powershellCommand, psString } from "../process/powershell.ts";
 import {
   exitError,
   type Keychain,

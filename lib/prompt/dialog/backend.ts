@@ -20,6 +20,8 @@ import {
   exitedWith,
   onPath,
 } from "../../process/run_command.ts";
+import { type OsName, UNIX_LIKE } from "../../process/platform.ts";
+import { POWERSHELL_PROGRAMS } from "../../process/powershell.ts";
 
 /** The dialog programs supported. */
 export type DialogKind = "zenity" | "kdialog" | "osascript" | "powershell";
@@ -78,18 +80,6 @@ export interface DialogBackend {
   readChoice(result: CommandResult, count: number): DialogOutcome<number>;
 }
 
-/** Operating systems as `Deno.build.os` names them. */
-export type OsName = typeof Deno.build.os;
-
-const UNIX_DESKTOPS: readonly OsName[] = [
-  "linux",
-  "freebsd",
-  "netbsd",
-  "aix",
-  "solaris",
-  "illumos",
-];
-
 function set(value: string | undefined): boolean {
   return value !== undefined && value !== "";
 }
@@ -120,7 +110,7 @@ export function detectDialogBackend(
   env: Readonly<Record<string, string | undefined>>,
   has: (program: string) => boolean,
 ): DialogBackendChoice | undefined {
-  if (UNIX_DESKTOPS.includes(os)) {
+  if (UNIX_LIKE.includes(os)) {
     if (!set(env.DISPLAY) && !set(env.WAYLAND_DISPLAY)) return undefined;
     const parentDeathSignal = os === "linux" && has("setpriv");
     if (has("zenity")) {
@@ -141,7 +131,7 @@ export function detectDialogBackend(
   }
   if (os === "windows") {
     if (overSsh(env)) return undefined;
-    for (const program of ["powershell.exe", "pwsh.exe", "pwsh"]) {
+    for (const program of POWERSHELL_PROGRAMS) {
       if (has(program)) {
         return { kind: "powershell", program, parentDeathSignal: false };
       }
