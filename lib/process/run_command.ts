@@ -243,7 +243,18 @@ export async function runCommand(
   spec: CommandSpec,
   timeoutMs?: number,
 ): Promise<CommandResult & { timedOut: boolean }> {
-  const running = runner.spawn(spec);
+  return await waitFor(runner.spawn(spec), timeoutMs);
+}
+
+/**
+ * Waits for a started command, killing it after `timeoutMs` if given.
+ *
+ * @returns the result, and whether the timeout killed it.
+ */
+export async function waitFor(
+  running: RunningCommand,
+  timeoutMs?: number,
+): Promise<CommandResult & { timedOut: boolean }> {
   let timedOut = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   if (timeoutMs !== undefined) {

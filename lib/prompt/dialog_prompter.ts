@@ -36,10 +36,12 @@ import {
   TimeoutError,
 } from "../errors.ts";
 import {
+  type CommandResult,
   type CommandRunner,
   type CommandSpec,
   denoCommandRunner,
   type RunningCommand,
+  waitFor,
 } from "../process/run_command.ts";
 import { MENU_TRIES, type Prompter, questionOf } from "./prompter.ts";
 import {
@@ -161,22 +163,13 @@ export function dialogPrompter(options: DialogPrompterOptions): DialogPrompter {
     spec: CommandSpec,
     question: string,
     what: string,
-    read: (running: RunningCommand) => Promise<DialogOutcome<T>>,
+    read: (result: CommandResult) => DialogOutcome<T>,
   ): Promise<T> {
     const running = start(spec, question);
-    let timedOut = false;
-    const timer = timeoutMs > 0
-      ? setTimeout(() => {
-        timedOut = true;
-        running.kill();
-      }, timeoutMs)
-      : undefined;
-    let outcome: DialogOutcome<T>;
-    try {
-      outcome = await read(running);
-    } finally {
-      clearTimeout(timer);
-    }
+    const { timedOut, ...result } = await waitFor(
+      running,
+      timeoutMs > 0 ? timeoutMs : undefined,
+    );
     if (timedOut) {
       throw new TimeoutError(
         `Timed out: the ${what} was not answered within ${seconds(timeoutMs)}`,
@@ -187,6 +180,7 @@ export function dialogPrompter(options: DialogPrompterOptions): DialogPrompter {
         `Cancelled: the ${what} was closed by the program`,
       );
     }
+    const outcome = read(result);
     if (outcome.kind === "cancelled") {
       throw new CancelledError(`Cancelled: the ${what} was closed`);
     }
@@ -207,7 +201,7 @@ export function dialogPrompter(options: DialogPrompterOptions): DialogPrompter {
       spec,
       question,
       `${question} dialog`,
-      async (running) => backend.readText(await running.result),
+      (result) => backend.readText(result),
     );
   }
 
@@ -241,8 +235,7 @@ export function dialogPrompter(options: DialogPrompterOptions): DialogPrompter {
           spec,
           question,
           `menu "${question}"`,
-          async (running) =>
-            backend.readChoice(await running.result, items.length),
+          (result) => backend.readChoice(result, items.length),
         );
         if (index >= 0 && index < items.length) return index;
       }
